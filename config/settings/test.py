@@ -1,0 +1,21 @@
+"""Tests: real PostgreSQL and Redis on this machine (see Makefile `test`)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+
+from .base import *  # noqa: E402, F403
+from .env import env_str  # noqa: E402
+
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": env_str("TEST_DATABASE_NAME", "test_platform"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "pftest")  # noqa: F405
+CELERY_TASK_ALWAYS_EAGER = False
+EXTERNAL_SOCKS_API_URL = "http://127.0.0.1:9/api/v1/authorized"
+VK_API_URL = "http://127.0.0.1:9/method"
+TELEGRAM_WEB_URL = "http://127.0.0.1:9"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

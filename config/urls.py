@@ -1,0 +1,32 @@
+"""Every route of the platform. Each app owns its `api/urls.py` (REST) and `urls.py` (pages)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from secrets_app.views import home
+
+handler404 = "config.api.views.not_found"
+handler500 = "config.api.views.error"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("admin/", admin.site.urls),
+    path("auth/", include("allauth.urls")),
+    # REST API
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("secrets_app.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
+    path("api/external-proxy/", include("proxyshop.api.urls")),
+    path("api/viewstats/", include("viewstats.api.urls")),
+    # Vault-compatible subset
+    path("v1/", include("secrets_app.api.vault_urls")),
+    # pages
+    path("secrets/", include("secrets_app.urls")),
+    path("fleet/", include("accounts.urls")),
+    path("shop/", include("proxyshop.urls")),
+    path("stats/", include("viewstats.urls")),
+    # the view-statistics document's bare paths (/users, /users/login, /get-views/…, /get-bg-tasks)
+    path("", include("viewstats.api.bare_urls")),
+]

@@ -1,0 +1,46 @@
+"""DRF authentication with the platform's opaque tokens (Bearer or X-Vault-Token)."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from .middleware import client_ip
+from .services.tokens import TokenRefused, token_authenticate
+
+
+def presented_token(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        return None
+    vault = request.META.get("HTTP_X_VAULT_TOKEN", "").strip()
+    return vault or None
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` (or `X-Vault-Token`). A refused token is a 401 naming the
+    reason class, never whether the token ever existed."""
+
+    def authenticate(self, request):
+        raw = presented_token(request)
+        if raw is None:
+            return None
+        ip = getattr(request._request, "client_ip", None) or client_ip(request._request)
+        try:
+            return token_authenticate(raw, ip=ip)
+        except TokenRefused as exc:
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.reason) from None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "secrets_app.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

@@ -1,0 +1,39 @@
+"""Create the demo data `make run` shows: an admin and a few objects per domain. Idempotent."""
+
+import importlib
+import importlib.util
+import os
+import secrets
+
+from django.core.management.base import BaseCommand
+
+from secrets_app.models import Role, User
+
+# Each domain may ship a `demo.py` with `seed(stdout)`; they run in this order.
+DEMO_MODULES = ["secrets_app.demo", "proxyshop.demo", "viewstats.demo", "accounts.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (admin user, sample objects). Safe to run repeatedly."
+
+    def handle(self, *args, **options):
+        username = os.environ.get("DEMO_ADMIN_USERNAME", "admin")
+        password = os.environ.get("DEMO_ADMIN_PASSWORD")
+        admin = User.objects.filter(username=username).first()
+        if admin is None:
+            generated = password is None
+            password = password or secrets.token_urlsafe(12)
+            admin = User.objects.create_user(username=username, password=password,
+                                             role=Role.ADMIN, email="admin@example.test")
+            shown = password if generated else "(from DEMO_ADMIN_PASSWORD)"
+            self.stdout.write(self.style.SUCCESS(f"admin user: {username} / password: {shown}"))
+        else:
+            if password:
+                admin.set_password(password)
+                admin.save()
+            self.stdout.write(f"admin user {username!r} exists (set DEMO_ADMIN_PASSWORD to reset)")
+        for module_name in DEMO_MODULES:
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            module = importlib.import_module(module_name)
+            module.seed(self.stdout)

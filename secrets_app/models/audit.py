@@ -1,0 +1,37 @@
+"""The append-only, hash-chained audit log shared by every domain."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    """One recorded action. `hash` = SHA-256(prev_hash + canonical row), so any edit, removal or
+    reordering breaks the chain from that row on (`manage.py verify_audit_log`)."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        DENIED = "denied", "Denied"
+        ERROR = "error", "Error"
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=150, blank=True, db_index=True)
+    accessor = models.CharField(max_length=40, blank=True, db_index=True)
+    ip = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target = models.CharField(max_length=500, blank=True, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["target_type", "target"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.outcome}"

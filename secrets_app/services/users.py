@@ -1,0 +1,135 @@
+"""Users: creation, deletion, password login with lockout per user and per IP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from config.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
+
+from ..models import AuditEvent, Role, Token, User
+from ..security import security_config
+from .audit import audit_record
+from .tokens import tokens_revoke
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    role: str = Role.USER,
+    actor: Any = None,
+    request: Any = None,
+) -> User:
+    """Create a user after the password policy; 422 for a taken name or a weak password."""
+    if role not in Role.values:
+        raise InvalidArgument(f"role must be one of {', '.join(Role.values)}.", field="role")
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidArgument("A user with that username already exists.", field="username",
+                              code="unique")
+    candidate = User(username=username, email=email, role=role)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise InvalidArgument(
+            errors=[
+                {"loc": ["body", "password"], "msg": msg, "type": "password_policy"}
+                for msg in exc.messages
+            ]
+        ) from None
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+            audit_record(
+                action="user.create", target_type="user", target=username, actor=actor,
+                request=request, data={"role": role, "email_set": bool(email)},
+            )
+    except IntegrityError:
+        raise InvalidArgument("A user with that username already exists.", field="username",
+                              code="unique") from None
+    return candidate
+
+
+def user_delete(*, username: str, actor: Any = None, request: Any = None) -> None:
+    """Delete a user; every token of theirs is revoked first (at once in every process)."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    tokens_revoke(Token.objects.filter(user=user), reason="user deleted", actor=actor,
+                  request=request)
+    with transaction.atomic():
+        audit_record(action="user.delete", target_type="user", target=username, actor=actor,
+                     request=request, data={"role": user.role})
+        user.delete()
+
+
+# --- login lockout ---------------------------------------------------------------------------
+
+
+def _key_user(username: str) -> str:
+    return f"lockout:user:{username.strip().lower()}"
+
+
+def _key_ip(ip: str) -> str:
+    return f"lockout:ip:{ip}"
+
+
+def _bump(key: str, window: int) -> int:
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def lockout_state(*, username: str = "", ip: str = "") -> dict:
+    config = security_config()
+    counts = cache.get_many([_key_user(username), _key_ip(ip)])
+    user_failures = counts.get(_key_user(username), 0) if username else 0
+    ip_failures = counts.get(_key_ip(ip), 0) if ip else 0
+    return {
+        "user_failures": user_failures,
+        "ip_failures": ip_failures,
+        "user_locked": user_failures >= config.lockout_threshold,
+        "ip_locked": ip_failures >= config.lockout_ip_threshold,
+        "window": config.lockout_window,
+    }
+
+
+def lockout_clear(*, username: str = "", ip: str = "") -> None:
+    keys = ([_key_user(username)] if username else []) + ([_key_ip(ip)] if ip else [])
+    cache.delete_many(keys)
+
+
+def password_login(*, username: str, password: str, ip: str = "", request: Any = None) -> User:
+    """Check a username and password. Refused with 429 while the user or the address is locked
+    out, 401 on bad credentials (counted per user and per IP, both audited)."""
+    state = lockout_state(username=username, ip=ip)
+    if state["user_locked"] or state["ip_locked"]:
+        audit_record(action="login.locked_out", target_type="user", target=username, ip=ip,
+                     outcome=AuditEvent.Outcome.DENIED,
+                     data={"by": "user" if state["user_locked"] else "ip"})
+        raise ResourceExhausted(
+            f"Too many failed logins; try again in up to {state['window']} seconds."
+        )
+    user = authenticate(request=None, username=username, password=password)
+    if user is None:
+        window = state["window"]
+        _bump(_key_user(username), window)
+        if ip:
+            _bump(_key_ip(ip), window)
+        audit_record(action="login.failure", target_type="user", target=username, ip=ip,
+                     outcome=AuditEvent.Outcome.DENIED)
+        raise Unauthenticated("Invalid username or password.")
+    lockout_clear(username=username)
+    audit_record(action="login.success", target_type="user", target=user.username, actor=user,
+                 ip=ip)
+    return user

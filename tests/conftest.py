@@ -1,0 +1,91 @@
+"""Fixtures every domain's tests share: clean Redis, API clients, users and tokens, fake HTTP
+servers on 127.0.0.1 and the app under a real threaded WSGI server (pytest-django's
+live_server) for concurrency tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from fakes.http import FakeHTTPServer
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Each test starts with an empty Redis database (tests own the one in REDIS_URL)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(role="user")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role="admin", username="root-admin")
+
+
+@pytest.fixture
+def operator_user(db):
+    return UserFactory(role="operator")
+
+
+@pytest.fixture
+def make_token(db) -> Callable[..., str]:
+    """make_token(user, **token_issue kwargs) -> raw token."""
+    from secrets_app.services.tokens import token_issue
+
+    def make(user, **kwargs) -> str:
+        return token_issue(user=user, **kwargs).access_token
+
+    return make
+
+
+@pytest.fixture
+def auth_client(make_token) -> Callable[..., APIClient]:
+    """auth_client(user, **token kwargs) -> APIClient sending that user's Bearer token."""
+
+    def make(user, **kwargs) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user, **kwargs)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def fake_server() -> Iterator[Callable[[], FakeHTTPServer]]:
+    """fake_server() -> a started FakeHTTPServer on 127.0.0.1; stopped after the test."""
+    started: list[FakeHTTPServer] = []
+
+    def make() -> FakeHTTPServer:
+        server = FakeHTTPServer().start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def parallel() -> Callable[..., list]:
+    """parallel(n, fn) runs fn(i) for i in range(n) on n real threads; returns the results."""
+
+    def run(n: int, fn: Callable[[int], object]) -> list:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            return list(pool.map(fn, range(n)))
+
+    return run

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ViewstatsConfig(AppConfig):
+    name = "viewstats"
+    verbose_name = "View statistics"
