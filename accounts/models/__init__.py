@@ -1,0 +1,3 @@
+from .fleet import Account, AccountStatus, Platform, Proxy
+
+__all__ = ["Account", "AccountStatus", "Platform", "Proxy"]
