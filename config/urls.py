@@ -17,7 +17,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("secrets_app.api.urls")),
+    path("api/v1/", include("secrets_app.api.kv_urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("accounts.warming.api.urls")),
     path("api/external-proxy/", include("proxyshop.api.urls")),
     path("api/viewstats/", include("viewstats.api.urls")),
     # Vault-compatible subset

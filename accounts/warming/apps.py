@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WarmingConfig(AppConfig):
+    name = "accounts.warming"
+    label = "warming"
+    verbose_name = "Account warming"
