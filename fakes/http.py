@@ -49,12 +49,14 @@ class FakeResponse:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kwargs) -> FakeResponse:
-        return cls(status, json.dumps(data).encode(), {"Content-Type": "application/json"},
-                   **kwargs)
+        return cls(
+            status, json.dumps(data).encode(), {"Content-Type": "application/json"}, **kwargs
+        )
 
     @classmethod
-    def text(cls, text: str, status: int = 200, content_type: str = "text/html; charset=utf-8",
-             **kwargs) -> FakeResponse:
+    def text(
+        cls, text: str, status: int = 200, content_type: str = "text/html; charset=utf-8", **kwargs
+    ) -> FakeResponse:
         return cls(status, text.encode(), {"Content-Type": content_type}, **kwargs)
 
 
@@ -105,8 +107,11 @@ class FakeHTTPServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 request = FakeRequest(
-                    self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                    {k.lower(): v for k, v in self.headers.items()}, body,
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
                 )
                 with fake._lock:
                     fake.requests.append(request)
@@ -118,8 +123,9 @@ class FakeHTTPServer:
                         result = handler(request)
                     except Exception as exc:  # a broken fake must show up, not hang
                         result = FakeResponse.json({"error": repr(exc)}, status=500)
-                    response = result if isinstance(result, FakeResponse) else FakeResponse.json(
-                        result)
+                    response = (
+                        result if isinstance(result, FakeResponse) else FakeResponse.json(result)
+                    )
                 if response.delay:
                     time.sleep(response.delay)
                 try:

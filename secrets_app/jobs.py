@@ -46,7 +46,9 @@ def tracked_job(name: str, *, lock_ttl: int | None = None) -> Iterator[JobRecord
         with job_lock(name, lock_ttl) as acquired:
             if not acquired:
                 JobRun.objects.create(
-                    name=name, status=JobRun.Status.SKIPPED, finished_at=timezone.now(),
+                    name=name,
+                    status=JobRun.Status.SKIPPED,
+                    finished_at=timezone.now(),
                     error="another run holds the lock",
                 )
                 yield None

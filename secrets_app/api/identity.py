@@ -43,8 +43,11 @@ class TokenCreateView(APIView):
 
     @extend_schema(
         request=s.TokenCreateSerializer,
-        responses={200: s.TokenResponseSerializer, 429: OpenApiResponse(description="Locked out"),
-                   **ERRORS},
+        responses={
+            200: s.TokenResponseSerializer,
+            429: OpenApiResponse(description="Locked out"),
+            **ERRORS,
+        },
         tags=["tokens"],
     )
     def post(self, request):
@@ -81,7 +84,8 @@ class TokenCreateView(APIView):
         else:
             raise InvalidArgument(
                 "grant_type=password is required (or authenticate to create a child token).",
-                field="grant_type", code="missing",
+                field="grant_type",
+                code="missing",
             )
         return Response(issued.as_oauth(), status=status.HTTP_200_OK)
 
@@ -92,8 +96,11 @@ class TokenRenewView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.TokenRenewSerializer,
-                   responses={200: s.TokenResponseSerializer, **ERRORS}, tags=["tokens"])
+    @extend_schema(
+        request=s.TokenRenewSerializer,
+        responses={200: s.TokenResponseSerializer, **ERRORS},
+        tags=["tokens"],
+    )
     def post(self, request):
         data = s.TokenRenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,8 +117,11 @@ class TokenRevokeView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=s.TokenRevokeSerializer, responses={200: s.RevokedSerializer, **ERRORS},
-                   tags=["tokens"])
+    @extend_schema(
+        request=s.TokenRevokeSerializer,
+        responses={200: s.RevokedSerializer, **ERRORS},
+        tags=["tokens"],
+    )
     def post(self, request):
         data = s.TokenRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,8 +137,11 @@ class TokenLookupSelfView(APIView):
     @extend_schema(responses={200: s.TokenLookupSerializer, **ERRORS}, tags=["tokens"])
     def get(self, request):
         if not isinstance(request.auth, TokenContext):
-            raise InvalidArgument("lookup-self needs a token (Authorization: Bearer).",
-                                  location="header", field="Authorization")
+            raise InvalidArgument(
+                "lookup-self needs a token (Authorization: Bearer).",
+                location="header",
+                field="Authorization",
+            )
         return Response(s.TokenLookupSerializer(token_lookup(request.auth)).data)
 
 
@@ -153,8 +166,11 @@ class TokenRevokeAccessorView(APIView):
 
     permission_classes = [IsAdminRole]
 
-    @extend_schema(request=s.AccessorSerializer, responses={200: s.RevokedSerializer, **ERRORS},
-                   tags=["tokens"])
+    @extend_schema(
+        request=s.AccessorSerializer,
+        responses={200: s.RevokedSerializer, **ERRORS},
+        tags=["tokens"],
+    )
     def post(self, request):
         data = s.AccessorSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,8 +186,9 @@ class UserCreateView(APIView):
 
     permission_classes = [IsAdminRole]
 
-    @extend_schema(request=s.UserCreateSerializer, responses={200: s.UserSerializer, **ERRORS},
-                   tags=["users"])
+    @extend_schema(
+        request=s.UserCreateSerializer, responses={200: s.UserSerializer, **ERRORS}, tags=["users"]
+    )
     def post(self, request):
         data = s.UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -184,8 +201,11 @@ class UserDeleteView(APIView):
 
     permission_classes = [IsAdminRole]
 
-    @extend_schema(request=None, responses={200: s.DeletedSerializer, 404: OpenApiResponse(),
-                                            **ERRORS}, tags=["users"])
+    @extend_schema(
+        request=None,
+        responses={200: s.DeletedSerializer, 404: OpenApiResponse(), **ERRORS},
+        tags=["users"],
+    )
     def post(self, request, username: str):
         user_delete(username=username, actor=request.user, request=request)
         return Response({"deleted": True, "username": username})

@@ -112,9 +112,21 @@ class TokenAdminSerializer(serializers.ModelSerializer):
     class Meta:
         model = Token
         fields = [
-            "accessor", "username", "display_name", "policies", "bound_cidrs", "created_at",
-            "expires_at", "max_expires_at", "num_uses", "uses_remaining", "renewable",
-            "revoked_at", "revoke_reason", "live", "kind",
+            "accessor",
+            "username",
+            "display_name",
+            "policies",
+            "bound_cidrs",
+            "created_at",
+            "expires_at",
+            "max_expires_at",
+            "num_uses",
+            "uses_remaining",
+            "renewable",
+            "revoked_at",
+            "revoke_reason",
+            "live",
+            "kind",
         ]
 
 

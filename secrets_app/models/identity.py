@@ -63,8 +63,13 @@ class User(AbstractUser):
 
     def has_module_perms(self, app_label):
         if self.is_active and self.role == Role.OPERATOR:
-            return app_label in ("accounts", "proxyshop", "viewstats", "django_celery_beat",
-                                 "secrets_app")
+            return app_label in (
+                "accounts",
+                "proxyshop",
+                "viewstats",
+                "django_celery_beat",
+                "secrets_app",
+            )
         return super().has_module_perms(app_label)
 
 

@@ -118,7 +118,9 @@ def audit_verify(batch_size: int = 2000) -> ChainReport:
         for event in rows:
             if event.prev_hash != prev:
                 return ChainReport(
-                    checked, False, event.id,
+                    checked,
+                    False,
+                    event.id,
                     "its prev_hash does not match the row before it "
                     "(a row before it was removed, inserted or reordered)",
                 )

@@ -28,8 +28,13 @@ def client_register(
         secret_hash=_digest(raw),
         allowed_policies=allowed_policies or [],
     )
-    audit_record(action="client.register", target_type="api_client", target=client.client_id,
-                 actor=actor, data={"name": name})
+    audit_record(
+        action="client.register",
+        target_type="api_client",
+        target=client.client_id,
+        actor=actor,
+        data={"name": name},
+    )
     return client, raw
 
 

@@ -299,8 +299,11 @@ def token_authenticate(raw: str, *, ip: str = "", audit: bool = True) -> tuple[U
             raise TokenRefused("unknown")
         state = _state_of(token)
         if not state["revoked"] and not state["exhausted"] and not token.num_uses:
-            remaining = int(state["expires_at"] - timezone.now().timestamp()) if state[
-                "expires_at"] else settings.TOKEN_CACHE_SECONDS
+            remaining = (
+                int(state["expires_at"] - timezone.now().timestamp())
+                if state["expires_at"]
+                else settings.TOKEN_CACHE_SECONDS
+            )
             timeout = min(settings.TOKEN_CACHE_SECONDS, remaining)
             if timeout > 0:
                 cache.set(_STATE + digest, state, timeout=timeout)
@@ -359,7 +362,8 @@ def token_lookup(context: TokenContext) -> dict:
         "expire_time": token.expires_at,
         "explicit_max_expire_time": token.max_expires_at,
         "ttl": max(int((token.expires_at - timezone.now()).total_seconds()), 0)
-        if token.expires_at else 0,
+        if token.expires_at
+        else 0,
         "renewable": token.renewable,
         "num_uses": token.num_uses,
         "uses_remaining": token.uses_remaining if token.num_uses else None,
@@ -530,7 +534,9 @@ def _revoke_family(family: uuid.UUID, *, reason: str, request: Any = None) -> in
         revoked_at=timezone.now()
     )
     return tokens_revoke(
-        Token.objects.filter(family=family), reason=reason, request=request,
+        Token.objects.filter(family=family),
+        reason=reason,
+        request=request,
         action="token.revoke_family",
     )
 

@@ -31,8 +31,9 @@ def user_create(
     if role not in Role.values:
         raise InvalidArgument(f"role must be one of {', '.join(Role.values)}.", field="role")
     if User.objects.filter(username__iexact=username).exists():
-        raise InvalidArgument("A user with that username already exists.", field="username",
-                              code="unique")
+        raise InvalidArgument(
+            "A user with that username already exists.", field="username", code="unique"
+        )
     candidate = User(username=username, email=email, role=role)
     try:
         validate_password(password, candidate)
@@ -48,12 +49,17 @@ def user_create(
         with transaction.atomic():
             candidate.save()
             audit_record(
-                action="user.create", target_type="user", target=username, actor=actor,
-                request=request, data={"role": role, "email_set": bool(email)},
+                action="user.create",
+                target_type="user",
+                target=username,
+                actor=actor,
+                request=request,
+                data={"role": role, "email_set": bool(email)},
             )
     except IntegrityError:
-        raise InvalidArgument("A user with that username already exists.", field="username",
-                              code="unique") from None
+        raise InvalidArgument(
+            "A user with that username already exists.", field="username", code="unique"
+        ) from None
     return candidate
 
 
@@ -62,11 +68,18 @@ def user_delete(*, username: str, actor: Any = None, request: Any = None) -> Non
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound(f"No user named {username!r}.")
-    tokens_revoke(Token.objects.filter(user=user), reason="user deleted", actor=actor,
-                  request=request)
+    tokens_revoke(
+        Token.objects.filter(user=user), reason="user deleted", actor=actor, request=request
+    )
     with transaction.atomic():
-        audit_record(action="user.delete", target_type="user", target=username, actor=actor,
-                     request=request, data={"role": user.role})
+        audit_record(
+            action="user.delete",
+            target_type="user",
+            target=username,
+            actor=actor,
+            request=request,
+            data={"role": user.role},
+        )
         user.delete()
 
 
@@ -114,9 +127,14 @@ def password_login(*, username: str, password: str, ip: str = "", request: Any =
     out, 401 on bad credentials (counted per user and per IP, both audited)."""
     state = lockout_state(username=username, ip=ip)
     if state["user_locked"] or state["ip_locked"]:
-        audit_record(action="login.locked_out", target_type="user", target=username, ip=ip,
-                     outcome=AuditEvent.Outcome.DENIED,
-                     data={"by": "user" if state["user_locked"] else "ip"})
+        audit_record(
+            action="login.locked_out",
+            target_type="user",
+            target=username,
+            ip=ip,
+            outcome=AuditEvent.Outcome.DENIED,
+            data={"by": "user" if state["user_locked"] else "ip"},
+        )
         raise ResourceExhausted(
             f"Too many failed logins; try again in up to {state['window']} seconds."
         )
@@ -126,10 +144,16 @@ def password_login(*, username: str, password: str, ip: str = "", request: Any =
         _bump(_key_user(username), window)
         if ip:
             _bump(_key_ip(ip), window)
-        audit_record(action="login.failure", target_type="user", target=username, ip=ip,
-                     outcome=AuditEvent.Outcome.DENIED)
+        audit_record(
+            action="login.failure",
+            target_type="user",
+            target=username,
+            ip=ip,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
         raise Unauthenticated("Invalid username or password.")
     lockout_clear(username=username)
-    audit_record(action="login.success", target_type="user", target=user.username, actor=user,
-                 ip=ip)
+    audit_record(
+        action="login.success", target_type="user", target=user.username, actor=user, ip=ip
+    )
     return user

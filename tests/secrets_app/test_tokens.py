@@ -34,8 +34,14 @@ def test_password_grant_answers_like_an_oauth_token_endpoint(api_client, user):
     response = password_grant(api_client, user.username)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token", "accessor",
-                         "scope"}
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "accessor",
+        "scope",
+    }
     assert body["token_type"] == "bearer"
     assert 3500 < body["expires_in"] <= 3600
     # at least 256 bits of randomness, stored only as a hash
@@ -106,8 +112,9 @@ def test_revocation_applies_to_a_cached_token_at_once(api_client, user, make_tok
         api_client.get("/api/v1/token/accessors", HTTP_AUTHORIZATION=f"Bearer {raw}")
     auth_queries = [q for q in queries.captured_queries if "secrets_app_token" in q["sql"]]
     assert auth_queries == []  # authentication came from the cache
-    assert api_client.post("/api/v1/token/revoke", {"revoke_token": raw},
-                           format="json").json() == {"revoked": True}
+    assert api_client.post("/api/v1/token/revoke", {"revoke_token": raw}, format="json").json() == {
+        "revoked": True
+    }
     assert lookup(api_client, raw).status_code == 401
 
 
@@ -135,29 +142,36 @@ def test_one_time_token_works_once(api_client, user):
 
 def test_refresh_rotates_and_reuse_revokes_the_family(api_client, user):
     first = password_grant(api_client, user.username).json()
-    renewed = api_client.post("/api/v1/token/renew", {"refresh_token": first["refresh_token"]},
-                              format="json")
+    renewed = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": first["refresh_token"]}, format="json"
+    )
     assert renewed.status_code == 200
     second = renewed.json()
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
     assert lookup(api_client, second["access_token"]).status_code == 200
 
-    replay = api_client.post("/api/v1/token/renew", {"refresh_token": first["refresh_token"]},
-                             format="json")
+    replay = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": first["refresh_token"]}, format="json"
+    )
     assert replay.status_code == 401
     # the whole family is dead: both access tokens and the newer refresh token
     assert lookup(api_client, first["access_token"]).status_code == 401
     assert lookup(api_client, second["access_token"]).status_code == 401
-    again = api_client.post("/api/v1/token/renew", {"refresh_token": second["refresh_token"]},
-                            format="json")
+    again = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": second["refresh_token"]}, format="json"
+    )
     assert again.status_code == 401
 
 
 def test_revoking_a_parent_revokes_its_children(api_client, user, make_token):
     parent_raw = make_token(user)
-    child = api_client.post("/api/v1/token/create", {"ttl": 600}, format="json",
-                            HTTP_AUTHORIZATION=f"Bearer {parent_raw}")
+    child = api_client.post(
+        "/api/v1/token/create",
+        {"ttl": 600},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {parent_raw}",
+    )
     assert child.status_code == 200, child.content
     child_raw = child.json()["access_token"]
     grandchild_raw = api_client.post(
@@ -171,11 +185,19 @@ def test_revoking_a_parent_revokes_its_children(api_client, user, make_token):
 
 def test_child_cannot_outlive_or_exceed_its_parent(api_client, user, make_token):
     parent_raw = make_token(user, ttl=60)
-    child = api_client.post("/api/v1/token/create", {"ttl": 3600, "policies": ["root"]},
-                            format="json", HTTP_AUTHORIZATION=f"Bearer {parent_raw}")
+    child = api_client.post(
+        "/api/v1/token/create",
+        {"ttl": 3600, "policies": ["root"]},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {parent_raw}",
+    )
     assert child.status_code == 403
-    child = api_client.post("/api/v1/token/create", {"ttl": 3600}, format="json",
-                            HTTP_AUTHORIZATION=f"Bearer {parent_raw}")
+    child = api_client.post(
+        "/api/v1/token/create",
+        {"ttl": 3600},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {parent_raw}",
+    )
     assert child.json()["expires_in"] <= 60
 
 
@@ -186,11 +208,16 @@ def test_admin_revokes_by_accessor(api_client, user, admin_user, make_token, aut
     listed = admin.get("/api/v1/token/accessors", {"username": user.username}).json()
     assert [row["accessor"] for row in listed["results"]] == [accessor]
     assert "token_hash" not in listed["results"][0]
-    assert admin.post("/api/v1/token/revoke-accessor", {"accessor": accessor},
-                      format="json").json() == {"revoked": True}
+    assert admin.post(
+        "/api/v1/token/revoke-accessor", {"accessor": accessor}, format="json"
+    ).json() == {"revoked": True}
     assert lookup(api_client, raw).status_code == 401
-    assert auth_client(user).post("/api/v1/token/revoke-accessor", {"accessor": accessor},
-                                  format="json").status_code == 403
+    assert (
+        auth_client(user)
+        .post("/api/v1/token/revoke-accessor", {"accessor": accessor}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_ttl_above_the_maximum_is_422(api_client, user):

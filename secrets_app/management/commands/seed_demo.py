@@ -23,8 +23,9 @@ class Command(BaseCommand):
         if admin is None:
             generated = password is None
             password = password or secrets.token_urlsafe(12)
-            admin = User.objects.create_user(username=username, password=password,
-                                             role=Role.ADMIN, email="admin@example.test")
+            admin = User.objects.create_user(
+                username=username, password=password, role=Role.ADMIN, email="admin@example.test"
+            )
             shown = password if generated else "(from DEMO_ADMIN_PASSWORD)"
             self.stdout.write(self.style.SUCCESS(f"admin user: {username} / password: {shown}"))
         else:
