@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -209,3 +209,18 @@ class UserDeleteView(APIView):
     def post(self, request, username: str):
         user_delete(username=username, actor=request.user, request=request)
         return Response({"deleted": True, "username": username})
+
+
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    authenticated = serializers.BooleanField()
+
+
+class PingView(APIView):
+    """A trivial endpoint (load balancers, benchmarks): says whether the caller authenticated."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: PingSerializer}, tags=["sys"])
+    def get(self, request):
+        return Response({"ok": True, "authenticated": bool(request.user.is_authenticated)})

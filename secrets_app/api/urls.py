@@ -10,6 +10,7 @@ urlpatterns = [
     path("token/accessors", identity.TokenAccessorListView.as_view(), name="token-accessors"),
     path("token/revoke-accessor", identity.TokenRevokeAccessorView.as_view(),
          name="token-revoke-accessor"),
+    path("sys/ping", identity.PingView.as_view(), name="sys-ping"),
     path("users/create", identity.UserCreateView.as_view(), name="user-create"),
     path("users/<str:username>/delete", identity.UserDeleteView.as_view(), name="user-delete"),
 ]

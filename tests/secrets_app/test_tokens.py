@@ -240,3 +240,12 @@ def test_token_issue_service_refuses_bad_cidr(user):
 
     with pytest.raises(InvalidArgument):
         token_issue(user=user, bound_cidrs=["not-a-network"])
+
+
+def test_cached_unlimited_token_costs_no_database_query(api_client, user, make_token):
+    raw = make_token(user)
+    api_client.get("/api/v1/sys/ping", HTTP_AUTHORIZATION=f"Bearer {raw}")  # caches the state
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/sys/ping", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.json() == {"ok": True, "authenticated": True}
+    assert len(queries) == 0, [q["sql"] for q in queries]
