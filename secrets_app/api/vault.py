@@ -1,0 +1,195 @@
+"""The Vault-compatible API's common ground: envelope, error shape, JSON body, LIST method.
+
+Existing Vault clients (hvac, the `vault`/`bao` CLIs, Terraform) depend on details the rest of
+our API does not share, so every /v1/ view derives from `VaultAPIView`:
+- answers carry Vault's envelope (`request_id`, `lease_id`, `renewable`, `lease_duration`,
+  `data`, `wrap_info`, `warnings`, `auth`); data-bearing answers are 200, the others 204;
+- errors are `{"errors": [...]}` with Vault's codes: 400 for bad input (our 422) and a cas
+  mismatch (our 409), 403 "permission denied" for any refused or missing token (our 401),
+  404 `{"errors": []}` for a missing path;
+- `Content-Type` is exactly `application/json`, whatever `Accept` says; `Cache-Control:
+  no-store` on every answer;
+- the body is JSON whatever its declared media type (Vault ignores it too);
+- the `LIST` HTTP method is accepted where a view defines `list`; only token authentication,
+  so no CSRF (the project-wide session authentication stays out of /v1/).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from config.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
+
+from ..authentication import BearerTokenAuthentication
+
+logger = logging.getLogger(__name__)
+
+PERMISSION_DENIED = "permission denied"
+
+
+class VaultError(Exception):
+    """An answer in Vault's error shape with an explicit status."""
+
+    def __init__(self, status_code: int, errors: list[str] | None = None) -> None:
+        self.status_code = status_code
+        self.errors = errors or []
+        super().__init__("; ".join(self.errors))
+
+
+class VaultJSONParser(BaseParser):
+    """JSON for any declared media type; an empty body is `{}`; anything but an object is 400."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise VaultError(400, [f"failed to parse JSON input: {exc}"]) from None
+        if not isinstance(data, dict):
+            raise VaultError(400, ["failed to parse JSON input: the body must be a JSON object"])
+        return data
+
+
+class VaultJSONRenderer(JSONRenderer):
+    charset = None
+
+
+class AlwaysJSON(BaseContentNegotiation):
+    """Vault answers JSON to every client; never a 406 or the browsable API."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def envelope(
+    *,
+    data: Any = None,
+    auth: dict | None = None,
+    warnings: list[str] | None = None,
+    lease_duration: int = 0,
+    renewable: bool = False,
+    mount_type: str = "",
+) -> dict:
+    return {
+        "request_id": str(uuid.uuid4()),
+        "lease_id": "",
+        "renewable": renewable,
+        "lease_duration": lease_duration,
+        "data": data,
+        "wrap_info": None,
+        "warnings": warnings or None,
+        "auth": auth,
+        "mount_type": mount_type,
+    }
+
+
+def unknown_parameter_warnings(body: dict, known: set[str]) -> list[str]:
+    unknown = sorted(key for key in body if key not in known)
+    if not unknown:
+        return []
+    return [f"Endpoint ignored these unrecognized parameters: [{' '.join(unknown)}]"]
+
+
+def error_response(exc: Exception) -> Response | None:
+    """Map any exception a view may raise to Vault's `{"errors": [...]}` with Vault's code."""
+    if isinstance(exc, VaultError):
+        return Response({"errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # Vault never says why a token was refused (unknown, revoked, used up, wrong address).
+        return Response({"errors": [PERMISSION_DENIED]}, status=403)
+    if isinstance(exc, Unauthenticated):
+        return Response({"errors": [PERMISSION_DENIED]}, status=403)
+    if isinstance(exc, InvalidArgument):
+        return Response({"errors": [e["msg"] for e in exc.errors]}, status=400)
+    if isinstance(exc, Conflict):
+        return Response({"errors": [exc.message]}, status=400)
+    if isinstance(exc, NotFound | Http404):
+        return Response({"errors": []}, status=404)
+    if isinstance(exc, DomainError):
+        if exc.status_code == 403:
+            return Response({"errors": [PERMISSION_DENIED]}, status=403)
+        return Response({"errors": [exc.message]}, status=exc.status_code)
+    if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
+        return Response({"errors": [PERMISSION_DENIED]}, status=403)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return Response(
+            {"errors": ["1 error occurred:\n\t* unsupported operation\n\n"]}, status=405
+        )
+    if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
+        detail = exc.detail
+        return Response({"errors": [str(detail)]}, status=400)
+    if isinstance(exc, exceptions.APIException):
+        headers = {"Retry-After": str(int(exc.wait))} if getattr(exc, "wait", None) else None
+        return Response({"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers)
+    return None
+
+
+class VaultAPIView(APIView):
+    """Base class of every /v1/ view (see the module docstring)."""
+
+    http_method_names = [*APIView.http_method_names, "list"]
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [VaultJSONParser]
+    renderer_classes = [VaultJSONRenderer]
+    content_negotiation_class = AlwaysJSON
+    mount_type = ""
+
+    @property
+    def allowed_methods(self):
+        # LIST is not an OpenAPI operation; it is documented as GET with ?list=true.
+        return [m for m in super().allowed_methods if m != "LIST"]
+
+    def body(self) -> dict:
+        return self.request.data if isinstance(self.request.data, dict) else {}
+
+    def raw_token(self) -> str:
+        from ..authentication import presented_token
+
+        return presented_token(self.request._request) or ""
+
+    def ok(self, *, data: Any = None, auth: dict | None = None, warnings=None, **kw) -> Response:
+        return Response(
+            envelope(data=data, auth=auth, warnings=warnings, mount_type=self.mount_type, **kw),
+            status=status.HTTP_200_OK,
+        )
+
+    def no_content(self, *, warnings: list[str] | None = None) -> Response:
+        # Vault answers 200 with the envelope instead of 204 when it has warnings to give.
+        if warnings:
+            return self.ok(warnings=warnings)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def handle_exception(self, exc):
+        response = error_response(exc)
+        if response is None:
+            logger.exception("vault API: unexpected error", exc_info=exc)
+            response = Response({"errors": ["internal error"]}, status=500)
+        set_rollback()
+        response.exception = True
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response

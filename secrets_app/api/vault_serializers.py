@@ -1,0 +1,83 @@
+"""Shapes of the Vault-compatible API, for the OpenAPI schema (the views build plain dicts)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class VaultErrorSerializer(serializers.Serializer):
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class VaultAuthSerializer(serializers.Serializer):
+    client_token = serializers.CharField()
+    accessor = serializers.CharField()
+    policies = serializers.ListField(child=serializers.CharField())
+    token_policies = serializers.ListField(child=serializers.CharField())
+    metadata = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    lease_duration = serializers.IntegerField()
+    renewable = serializers.BooleanField()
+    entity_id = serializers.CharField()
+    token_type = serializers.CharField()
+    orphan = serializers.BooleanField()
+    num_uses = serializers.IntegerField()
+
+
+class VaultEnvelopeSerializer(serializers.Serializer):
+    request_id = serializers.CharField()
+    lease_id = serializers.CharField()
+    renewable = serializers.BooleanField()
+    lease_duration = serializers.IntegerField()
+    data = serializers.JSONField(allow_null=True)
+    wrap_info = serializers.JSONField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    auth = VaultAuthSerializer(allow_null=True)
+    mount_type = serializers.CharField()
+
+
+class VaultTokenCreateSerializer(serializers.Serializer):
+    policies = serializers.ListField(child=serializers.CharField(), required=False)
+    meta = serializers.DictField(child=serializers.CharField(), required=False)
+    no_default_policy = serializers.BooleanField(required=False)
+    renewable = serializers.BooleanField(required=False)
+    ttl = serializers.CharField(required=False, help_text="seconds or a duration like 1h30m")
+    explicit_max_ttl = serializers.CharField(required=False)
+    display_name = serializers.CharField(required=False)
+    num_uses = serializers.IntegerField(required=False, min_value=0)
+    bound_cidrs = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="extension: bind to networks"
+    )
+
+
+class VaultRenewSelfSerializer(serializers.Serializer):
+    increment = serializers.CharField(required=False, help_text="seconds or a duration")
+
+
+class VaultTokenLookupSerializer(serializers.Serializer):
+    accessor = serializers.CharField()
+    creation_time = serializers.IntegerField()
+    creation_ttl = serializers.IntegerField()
+    display_name = serializers.CharField()
+    entity_id = serializers.CharField()
+    expire_time = serializers.CharField(allow_null=True)
+    explicit_max_ttl = serializers.IntegerField()
+    id = serializers.CharField()
+    issue_time = serializers.CharField()
+    meta = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    num_uses = serializers.IntegerField()
+    orphan = serializers.BooleanField()
+    path = serializers.CharField()
+    policies = serializers.ListField(child=serializers.CharField())
+    renewable = serializers.BooleanField()
+    ttl = serializers.IntegerField()
+    type = serializers.CharField()
+    bound_cidrs = serializers.ListField(child=serializers.CharField())
+
+
+ERRORS = {
+    400: OpenApiResponse(VaultErrorSerializer, description="Bad input or a cas mismatch"),
+    403: OpenApiResponse(VaultErrorSerializer, description="Missing or refused token"),
+    404: OpenApiResponse(VaultErrorSerializer, description='Nothing there: {"errors": []}'),
+}
+NO_CONTENT = {204: OpenApiResponse(description="Done; no body")}
