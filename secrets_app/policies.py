@@ -1,6 +1,8 @@
 """Which policy names a user, a parent token or an API client may grant.
 
-`root` grants everything. The secrets store (policies over secret paths) builds on the names.
+`root` grants everything. The secrets store (policies over secret paths) builds on the names:
+policies attached to a user or to the user's role (secrets_app.models.Policy) are added here,
+cached in Redis per user and invalidated by the policy generation (services/policies.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ def user_policy_names(user: Any) -> set[str]:
 
 def _extra_user_policies(user: Any) -> set[str]:
     """Policies attached to the user and the user's role (filled in by the secrets store)."""
-    return set()
+    if user is None or getattr(user, "pk", None) is None:
+        return set()
+    from .services.policies import attached_policy_names
+
+    return attached_policy_names(user_id=user.pk, role=getattr(user, "role", "") or "")
 
 
 def policies_grantable_by(*, user: Any, parent: Any = None, client: Any = None) -> set[str]:

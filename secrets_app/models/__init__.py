@@ -1,15 +1,21 @@
 from .audit import AuditEvent
 from .identity import ApiClient, RefreshToken, Role, Token, User
 from .jobs import JobRun
+from .kv import Secret, SecretVersion, WrappedSecret
+from .policies import Policy
 from .settings import SystemSetting
 
 __all__ = [
     "ApiClient",
     "AuditEvent",
     "JobRun",
+    "Policy",
     "RefreshToken",
     "Role",
+    "Secret",
+    "SecretVersion",
     "SystemSetting",
     "Token",
     "User",
+    "WrappedSecret",
 ]

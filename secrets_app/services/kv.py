@@ -1,0 +1,415 @@
+"""The secrets store (KV v2 semantics): write, read, list, versions, metadata.
+
+Guarantees:
+- every write makes a new version under a row lock on the secret, so concurrent writers get
+  distinct consecutive version numbers; `cas` (check-and-set) refuses with Conflict and writes
+  nothing when it does not match the current version (`cas=0`: only if absent);
+- at most `max_versions` versions are kept (the secret's own or `secrets.default_max_versions`),
+  the oldest pruned;
+- a secret past its TTL reads as missing at once, before any purge;
+- values are encrypted at rest, destroyed versions lose their ciphertext for good;
+- every call checks the caller's policies (services/policies.py) and is audited, refusals
+  included; the audit holds the path, version and an HMAC of the value, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+
+from ..durations import parse_duration
+from ..models import AuditEvent, Secret, SecretVersion
+from ..registry import setting_get
+from .audit import audit_hmac, audit_record
+from .policies import allowed, audit_refusal, authorize
+
+MAX_PATH = 512
+MAX_SEGMENT = 128
+MAX_DEPTH = 32
+MAX_METADATA_KEYS = 64
+
+
+class VersionDeleted(NotFound):
+    """The asked version exists but is soft-deleted or destroyed (`.secret`, `.version`)."""
+
+    def __init__(self, secret: Secret, version: SecretVersion) -> None:
+        self.secret = secret
+        self.version = version
+        state = "destroyed" if version.destroyed else "deleted"
+        super().__init__(f"Version {version.version} of this secret is {state}.")
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def normalize_path(path: Any, *, field: str = "path", folder: bool = False) -> str:
+    """`/a/b/` → `a/b` (or `a/b/` with `folder=True`; "" is the root folder). InvalidArgument for
+    "..", ".", empty segments, control characters, or sizes past the limits."""
+    if not isinstance(path, str):
+        raise InvalidArgument("path must be a string.", field=field)
+    text = path.strip().strip("/")
+    if not text:
+        if folder:
+            return ""
+        raise InvalidArgument("path must not be empty.", field=field)
+    segments = text.split("/")
+    if len(text) > MAX_PATH or len(segments) > MAX_DEPTH:
+        raise InvalidArgument(
+            f"path is limited to {MAX_PATH} characters and {MAX_DEPTH} segments.", field=field
+        )
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise InvalidArgument("path has an empty, '.' or '..' segment.", field=field)
+        if len(segment) > MAX_SEGMENT:
+            raise InvalidArgument(
+                f"a path segment is limited to {MAX_SEGMENT} characters.", field=field
+            )
+        if any(ord(c) < 32 or ord(c) == 127 or c in "*+\\" for c in segment):
+            raise InvalidArgument("path has a control character, '*', '+' or '\\'.", field=field)
+    return text + "/" if folder else text
+
+
+def _validate_value(value: Any) -> str:
+    if not isinstance(value, str | dict):
+        raise InvalidArgument("value must be a string or a JSON object.", field="value")
+    encoded = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    if len(encoded.encode()) > setting_get("secrets.max_value_bytes"):
+        raise InvalidArgument("value is too large.", field="value")
+    return encoded
+
+
+def validate_metadata(metadata: Any, *, field: str = "metadata") -> dict[str, str]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise InvalidArgument("metadata must be an object of strings.", field=field)
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise InvalidArgument(f"at most {MAX_METADATA_KEYS} metadata keys.", field=field)
+    out = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key or len(key) > 128:
+            raise InvalidArgument("metadata keys are 1–128 characters.", field=[field, str(key)])
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InvalidArgument("metadata values are strings.", field=[field, key])
+        if len(str(value)) > 512:
+            raise InvalidArgument("metadata values are at most 512 characters.", field=[field, key])
+        out[key] = str(value)
+    return out
+
+
+def _duration(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise InvalidArgument(str(exc), field=field) from None
+
+
+def _cas(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgument("cas must be a non-negative integer.", field="cas")
+    return value
+
+
+def _versions_arg(versions: Any) -> list[int]:
+    if (
+        not isinstance(versions, list | tuple)
+        or not versions
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in versions)
+    ):
+        raise InvalidArgument(
+            "versions must be a non-empty list of positive integers.", field="versions"
+        )
+    return sorted(set(versions))
+
+
+def _live() -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+
+def _accessor(context: Any) -> str:
+    return getattr(context, "accessor", "") or ""
+
+
+def _audit(action: str, path: str, *, user, context, request, outcome=None, **data) -> None:
+    audit_record(
+        action=action,
+        target_type="secret",
+        target=path,
+        actor=user,
+        accessor=_accessor(context),
+        request=request,
+        outcome=outcome or AuditEvent.Outcome.SUCCESS,
+        data=data,
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, capability: str) -> None:
+        self.capability = capability
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
+    """The secret row locked FOR UPDATE, created if absent; an expired secret starts afresh."""
+    secret = Secret.objects.select_for_update().filter(path=path).first()
+    if secret is None:
+        try:
+            with transaction.atomic():
+                return Secret.objects.create(path=path, created_by=_user_or_none(user)), True
+        except IntegrityError:
+            secret = Secret.objects.select_for_update().get(path=path)
+    if secret.is_expired:
+        secret.versions.all().delete()
+        now = timezone.now()
+        secret.current_version = secret.oldest_version = 0
+        secret.metadata, secret.expires_at = {}, None
+        secret.created_at = secret.updated_at = now
+        return secret, True
+    return secret, secret.current_version == 0
+
+
+def _user_or_none(user: Any) -> Any:
+    return user if getattr(user, "pk", None) else None
+
+
+def secret_write(
+    *,
+    path: str,
+    value: Any,
+    metadata: dict | None = None,
+    ttl: Any = None,
+    cas: int | None = None,
+    user: Any,
+    context: Any,
+    request: Any = None,
+) -> SecretVersion:
+    """Create the secret or add a version. `ttl` (seconds or "1h30m") sets the secret's expiry,
+    0 clears it, None keeps it; `metadata` replaces the custom metadata when given.
+
+    Raises InvalidArgument (422), PermissionDenied (create on a new path, update on an existing
+    one), Conflict (cas mismatch, or cas missing where the secret requires it)."""
+    path = normalize_path(path)
+    encoded = _validate_value(value)
+    metadata = None if metadata is None else validate_metadata(metadata)
+    ttl_s = _duration(ttl, "ttl")
+    cas = _cas(cas)
+    try:
+        with transaction.atomic():
+            secret, is_new = _lock_or_create(path, user)
+            capability = "create" if is_new else "update"
+            if not allowed(user=user, context=context, path=path, capability=capability):
+                raise _Refused(capability)
+            if cas is not None and cas != secret.current_version:
+                raise Conflict(
+                    f"check-and-set parameter did not match the current version "
+                    f"({secret.current_version}).",
+                    code="cas_mismatch",
+                )
+            if cas is None and secret.cas_required and not is_new:
+                raise Conflict(
+                    "check-and-set parameter required for this call.", code="cas_required"
+                )
+            now = timezone.now()
+            number = secret.current_version + 1
+            version = SecretVersion.objects.create(
+                secret=secret,
+                version=number,
+                value=value,
+                created_at=now,
+                created_by=_user_or_none(user),
+                deletion_time=now + timedelta(seconds=secret.delete_version_after)
+                if secret.delete_version_after
+                else None,
+            )
+            keep = secret.max_versions or setting_get("secrets.default_max_versions")
+            if number > keep:
+                SecretVersion.objects.filter(secret=secret, version__lte=number - keep).delete()
+            secret.current_version = number
+            secret.oldest_version = max(secret.oldest_version or 1, number - keep + 1, 1)
+            secret.updated_at = now
+            if metadata is not None:
+                secret.metadata = metadata
+            if ttl_s is not None:
+                secret.expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
+            secret.save()
+            _audit(
+                "secret.write",
+                path,
+                user=user,
+                context=context,
+                request=request,
+                version=number,
+                created=is_new,
+                value_hmac=audit_hmac(encoded),
+                cas=cas,
+                ttl=ttl_s,
+            )
+            version.secret = secret
+            return version
+    except _Refused as refused:
+        audit_refusal(
+            user=user, context=context, path=path, capability=refused.capability, request=request
+        )
+        raise PermissionDenied(f"Permission denied: {refused.capability} on {path!r}.") from None
+    except Conflict as exc:
+        _audit(
+            "secret.write",
+            path,
+            user=user,
+            context=context,
+            request=request,
+            outcome=AuditEvent.Outcome.ERROR,
+            reason=exc.code,
+            cas=cas,
+        )
+        raise
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def _lookup(path_or_id: Any, prefix: str = "") -> tuple[Q, str | None]:
+    """A filter on the secret by stable id (uuid) or by path; also the path when given one."""
+    if isinstance(path_or_id, uuid.UUID):
+        return Q(**{f"{prefix}id": path_or_id}), None
+    text = str(path_or_id or "")
+    try:
+        return Q(**{f"{prefix}id": uuid.UUID(text)}), None
+    except ValueError:
+        path = normalize_path(text)
+        return Q(**{f"{prefix}path": path}), path
+
+
+def secret_read(
+    *, path_or_id: Any, version: int | None = None, user: Any, context: Any, request: Any = None
+) -> tuple[Secret, SecretVersion]:
+    """The secret and one version of it (the current one by default), in one query.
+
+    Raises NotFound (missing, expired, version pruned), VersionDeleted (soft-deleted or
+    destroyed version), PermissionDenied (no `read` on the path; checked before existence is
+    revealed when addressed by path)."""
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 0
+    ):
+        raise InvalidArgument(
+            "version must be a positive integer.", field="version", location="query"
+        )
+    where, path = _lookup(path_or_id, "secret__")
+    qs = SecretVersion.objects.select_related("secret").filter(where)
+    qs = qs.filter(version=version or F("secret__current_version"))
+    row = qs.first()
+    if row is None or row.secret.is_expired:
+        if path is not None:
+            authorize(user=user, context=context, path=path, capability="read", request=request)
+            _audit(
+                "secret.read",
+                path,
+                user=user,
+                context=context,
+                request=request,
+                outcome=AuditEvent.Outcome.ERROR,
+                reason="not_found",
+                version=version,
+            )
+        raise NotFound("No secret at this path or id.")
+    secret = row.secret
+    authorize(user=user, context=context, path=secret.path, capability="read", request=request)
+    if not row.is_readable:
+        _audit(
+            "secret.read",
+            secret.path,
+            user=user,
+            context=context,
+            request=request,
+            outcome=AuditEvent.Outcome.ERROR,
+            reason="version_deleted",
+            version=row.version,
+        )
+        raise VersionDeleted(secret, row)
+    _audit(
+        "secret.read", secret.path, user=user, context=context, request=request, version=row.version
+    )
+    return secret, row
+
+
+def secret_list(*, prefix: str = "", user: Any, context: Any, request: Any = None) -> list[str]:
+    """Vault LIST: the immediate children of the folder `prefix` ("a/b/"), sub-folders ending
+    in "/", sorted. Needs `list` on the folder. [] when nothing is there (Vault answers 404)."""
+    folder = normalize_path(prefix, field="prefix", folder=True)
+    authorize(user=user, context=context, path=folder, capability="list", request=request)
+    paths = Secret.objects.filter(_live(), path__startswith=folder).values_list("path", flat=True)
+    keys = set()
+    for path in paths.iterator(chunk_size=2000):
+        head, sep, _ = path[len(folder) :].partition("/")
+        keys.add(head + sep)
+    _audit("secret.list", folder, user=user, context=context, request=request, count=len(keys))
+    return sorted(keys)
+
+
+def _get_live_secret(path_or_id: Any, *, lock: bool = False) -> Secret:
+    where, _ = _lookup(path_or_id)
+    qs = Secret.objects.select_for_update() if lock else Secret.objects
+    secret = qs.filter(where).first()
+    if secret is None or secret.is_expired:
+        raise NotFound("No secret at this path or id.")
+    return secret
+
+
+def _path_of(path_or_id: Any) -> str:
+    """Authorization needs the path first; an id is resolved without revealing anything."""
+    where, path = _lookup(path_or_id)
+    if path is not None:
+        return path
+    found = Secret.objects.filter(where).values_list("path", flat=True).first()
+    if found is None:
+        raise NotFound("No secret at this path or id.")
+    return found
+
+
+def secret_metadata_read(*, path: str, user: Any, context: Any, request: Any = None) -> Secret:
+    """The secret with `.version_list` (every kept version, newest first). NotFound if absent."""
+    path = _path_of(path)
+    authorize(user=user, context=context, path=path, capability="read", request=request)
+    secret = _get_live_secret(path)
+    secret.version_list = list(secret.versions.order_by("-version"))
+    _audit("secret.metadata_read", path, user=user, context=context, request=request)
+    return secret
+
+
+from .kv_versions import (  # noqa: E402  (the version operations share this module's helpers)
+    secret_delete_all,
+    secret_delete_versions,
+    secret_destroy_versions,
+    secret_metadata_update,
+    secret_undelete_versions,
+)
+
+__all__ = [
+    "VersionDeleted",
+    "authorize",
+    "normalize_path",
+    "secret_delete_all",
+    "secret_delete_versions",
+    "secret_destroy_versions",
+    "secret_list",
+    "secret_metadata_read",
+    "secret_metadata_update",
+    "secret_read",
+    "secret_undelete_versions",
+    "secret_write",
+    "validate_metadata",
+]

@@ -1,0 +1,157 @@
+"""Version operations of the secrets store: soft-delete, undelete, destroy, metadata, delete all.
+
+Each locks the secret row, checks the caller's policies before the change (refusals audited
+outside the transaction) and audits the change with the versions it touched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import InvalidArgument
+
+from ..models import Secret, SecretVersion
+from . import kv
+from .policies import authorize
+
+
+def _change_versions(
+    *, path: Any, versions: Any, user: Any, context: Any, request: Any, action: str
+) -> list[int]:
+    path = kv._path_of(path)
+    authorize(user=user, context=context, path=path, capability="delete", request=request)
+    with transaction.atomic():
+        secret = kv._get_live_secret(path, lock=True)
+        numbers = [secret.current_version] if versions is None else kv._versions_arg(versions)
+        rows = SecretVersion.objects.filter(secret=secret, version__in=numbers, destroyed=False)
+        now = timezone.now()
+        if action == "delete":
+            pending = Q(deletion_time__isnull=True) | Q(deletion_time__gt=now)
+            changed = list(rows.filter(pending).values_list("version", flat=True))
+            rows.filter(version__in=changed).update(deletion_time=now)
+        elif action == "undelete":
+            changed = list(
+                rows.filter(deletion_time__isnull=False).values_list("version", flat=True)
+            )
+            rows.filter(version__in=changed).update(deletion_time=None)
+        else:
+            changed = list(rows.values_list("version", flat=True))
+            rows.update(value=None, destroyed=True)
+        kv._audit(
+            f"secret.{action}",
+            path,
+            user=user,
+            context=context,
+            request=request,
+            versions=sorted(changed),
+        )
+    return sorted(changed)
+
+
+def secret_delete_versions(
+    *, path: str, versions: list[int] | None = None, user: Any, context: Any, request: Any = None
+) -> list[int]:
+    """Soft-delete versions (None = the current one). Undoable; needs `delete`."""
+    return _change_versions(
+        path=path, versions=versions, user=user, context=context, request=request, action="delete"
+    )
+
+
+def secret_undelete_versions(
+    *, path: str, versions: list[int], user: Any, context: Any, request: Any = None
+) -> list[int]:
+    """Restore soft-deleted versions (destroyed ones stay destroyed). Needs `delete`."""
+    return _change_versions(
+        path=path, versions=versions, user=user, context=context, request=request, action="undelete"
+    )
+
+
+def secret_destroy_versions(
+    *, path: str, versions: list[int], user: Any, context: Any, request: Any = None
+) -> list[int]:
+    """Erase the ciphertext of versions for good (the rows stay, `destroyed`). Needs `delete`."""
+    return _change_versions(
+        path=path, versions=versions, user=user, context=context, request=request, action="destroy"
+    )
+
+
+def secret_metadata_update(
+    *,
+    path: str,
+    max_versions: int | None = None,
+    cas_required: bool | None = None,
+    delete_version_after: Any = None,
+    custom_metadata: dict | None = None,
+    user: Any,
+    context: Any,
+    request: Any = None,
+) -> Secret:
+    """Change a secret's settings; creates an empty secret (no version) if the path is free
+    (as Vault does). Lowering max_versions prunes the oldest versions. Needs `update` (or
+    `create` for a new path)."""
+    path = kv.normalize_path(kv._path_of(path))
+    if max_versions is not None and (
+        isinstance(max_versions, bool) or not isinstance(max_versions, int) or max_versions < 0
+    ):
+        raise InvalidArgument("max_versions must be a non-negative integer.", field="max_versions")
+    if cas_required is not None and not isinstance(cas_required, bool):
+        raise InvalidArgument("cas_required must be a boolean.", field="cas_required")
+    dva = kv._duration(delete_version_after, "delete_version_after")
+    custom = (
+        None
+        if custom_metadata is None
+        else kv.validate_metadata(custom_metadata, field="custom_metadata")
+    )
+    exists = Secret.objects.filter(kv._live(), path=path).exists()
+    authorize(
+        user=user,
+        context=context,
+        path=path,
+        capability="update" if exists else "create",
+        request=request,
+    )
+    with transaction.atomic():
+        secret, _ = kv._lock_or_create(path, user)
+        changes: dict[str, Any] = {}
+        if max_versions is not None:
+            secret.max_versions = changes["max_versions"] = max_versions
+        if cas_required is not None:
+            secret.cas_required = changes["cas_required"] = cas_required
+        if dva is not None:
+            secret.delete_version_after = changes["delete_version_after"] = dva
+        if custom is not None:
+            secret.metadata = custom
+            changes["custom_metadata_keys"] = sorted(custom)
+        keep = secret.max_versions or kv.setting_get("secrets.default_max_versions")
+        if secret.current_version > keep:
+            SecretVersion.objects.filter(
+                secret=secret, version__lte=secret.current_version - keep
+            ).delete()
+            secret.oldest_version = max(secret.oldest_version, secret.current_version - keep + 1)
+        secret.updated_at = timezone.now()
+        secret.save()
+        kv._audit(
+            "secret.metadata_update", path, user=user, context=context, request=request, **changes
+        )
+    return secret
+
+
+def secret_delete_all(*, path: str, user: Any, context: Any, request: Any = None) -> None:
+    """Delete the secret: every version and its metadata. Needs `delete`. NotFound if absent."""
+    path = kv._path_of(path)
+    authorize(user=user, context=context, path=path, capability="delete", request=request)
+    with transaction.atomic():
+        secret = Secret.objects.select_for_update().filter(path=path).first()
+        if secret is None:
+            from config.errors import NotFound
+
+            raise NotFound("No secret at this path or id.")
+        count = secret.current_version
+        secret.delete()
+        kv._audit(
+            "secret.delete_all", path, user=user, context=context, request=request, versions=count
+        )

@@ -1,0 +1,253 @@
+"""Path-glob policies over secret paths: evaluation, caching and the one `authorize` check.
+
+Rules: `*` matches any characters (slashes included), `+` exactly one path segment. The
+capabilities of every matching rule of every effective policy are united; `deny` anywhere
+wins; nothing matching means no access (default deny). `root` allows everything.
+
+Effective policies of a request: for a token, the token's policy names limited to what its
+user may hold now (a token never gets more than its creator, even after the user lost a
+policy or a role); for a session, the user's own names.
+
+Compiled policies are kept per process and reloaded when the Redis generation key changes, so
+a request costs one Redis round trip and no database query, and a policy edit applies at once
+in every process.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from config.errors import InvalidArgument, PermissionDenied
+
+from ..models import AuditEvent, Policy
+from ..models.policies import CAPABILITIES
+from ..policies import DEFAULT, ROOT, user_policy_names
+from .audit import audit_record
+
+_GEN_KEY = "kvpolicy:gen"
+_USER_KEY = "kvpolicy:user:"
+_local: dict[str, Any] = {"gen": None, "policies": {}}
+
+
+@dataclass(frozen=True)
+class Rule:
+    glob: str
+    pattern: re.Pattern
+    capabilities: frozenset[str]
+
+
+def compile_glob(glob: str) -> re.Pattern:
+    out = []
+    for char in glob:
+        if char == "*":
+            out.append(".*")
+        elif char == "+":
+            out.append("[^/]+")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out) + r"\Z")
+
+
+def validate_rules(rules: Any) -> list[dict]:
+    """Normalise a rules list; raises InvalidArgument naming the bad entry."""
+    if not isinstance(rules, list):
+        raise InvalidArgument("rules must be a list of {path, capabilities}.", field="rules")
+    out = []
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict) or not isinstance(rule.get("path"), str):
+            raise InvalidArgument("each rule needs a string path.", field=["rules", str(index)])
+        caps = rule.get("capabilities")
+        if not isinstance(caps, list) or not all(c in CAPABILITIES for c in caps):
+            raise InvalidArgument(
+                f"capabilities must be a list of {', '.join(CAPABILITIES)}.",
+                field=["rules", str(index), "capabilities"],
+            )
+        out.append({"path": rule["path"].strip().lstrip("/"), "capabilities": sorted(set(caps))})
+    return out
+
+
+def _generation() -> str:
+    gen = cache.get(_GEN_KEY)
+    if gen is None:
+        gen = uuid.uuid4().hex
+        if not cache.add(_GEN_KEY, gen, timeout=None):
+            gen = cache.get(_GEN_KEY) or gen
+    return gen
+
+
+def policies_changed() -> None:
+    """A policy or an attachment changed: every process reloads on its next check."""
+    cache.set(_GEN_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _on_change(*args, **kwargs) -> None:
+    policies_changed()
+    transaction.on_commit(policies_changed)
+
+
+post_save.connect(_on_change, sender=Policy, dispatch_uid="kv_policy_saved")
+post_delete.connect(_on_change, sender=Policy, dispatch_uid="kv_policy_deleted")
+m2m_changed.connect(_on_change, sender=Policy.users.through, dispatch_uid="kv_policy_users")
+
+
+def _compiled(gen: str) -> dict[str, dict]:
+    if _local["gen"] != gen:
+        loaded = {}
+        for policy in Policy.objects.all():
+            rules = [
+                Rule(r["path"], compile_glob(r["path"]), frozenset(r["capabilities"]))
+                for r in policy.rules or []
+                if isinstance(r, dict) and "path" in r
+            ]
+            loaded[policy.name] = {"rules": rules, "roles": set(policy.roles or [])}
+        _local["policies"] = loaded
+        _local["gen"] = gen
+    return _local["policies"]
+
+
+def attached_policy_names(*, user_id: int, role: str) -> set[str]:
+    """Policy names attached to the user directly or through the role (cached per generation)."""
+    gen = _generation()
+    hit = cache.get(_USER_KEY + str(user_id))
+    if hit and hit[0] == gen and hit[1] == role:
+        return set(hit[2])
+    names = {name for name, p in _compiled(gen).items() if role and role in p["roles"]}
+    names.update(Policy.objects.filter(users__id=user_id).values_list("name", flat=True))
+    cache.set(_USER_KEY + str(user_id), (gen, role, sorted(names)), timeout=3600)
+    return names
+
+
+def effective_policies(*, user: Any, context: Any) -> set[str]:
+    held = user_policy_names(user)
+    if context is None:
+        return held
+    token_names = set(getattr(context, "policies", None) or [])
+    if ROOT in held:
+        return token_names
+    return token_names & held
+
+
+def capabilities(*, names: set[str], path: str) -> set[str]:
+    """The capabilities `names` give on `path` (deny already applied: empty set)."""
+    if ROOT in names:
+        return set(CAPABILITIES) - {"deny"}
+    policies = _compiled(_generation())
+    found: set[str] = set()
+    for name in names:
+        policy = policies.get(name)
+        if policy is None:
+            continue
+        for rule in policy["rules"]:
+            if rule.pattern.match(path):
+                found |= rule.capabilities
+    if "deny" in found:
+        return set()
+    return found
+
+
+def allowed(*, user: Any, context: Any, path: str, capability: str) -> bool:
+    names = effective_policies(user=user, context=context)
+    return capability in capabilities(names=names, path=path)
+
+
+def authorize(*, user: Any, context: Any, path: str, capability: str, request: Any = None) -> None:
+    """Raise PermissionDenied (and audit the refusal) unless the caller holds `capability` on
+    `path`. Call it outside any transaction that a refusal rolls back."""
+    if allowed(user=user, context=context, path=path, capability=capability):
+        return
+    audit_refusal(user=user, context=context, path=path, capability=capability, request=request)
+    raise PermissionDenied(f"Permission denied: {capability} on {path!r}.")
+
+
+def audit_refusal(*, user: Any, context: Any, path: str, capability: str, request: Any) -> None:
+    audit_record(
+        action=f"secret.{capability}",
+        target_type="secret",
+        target=path,
+        outcome=AuditEvent.Outcome.DENIED,
+        actor=user,
+        accessor=getattr(context, "accessor", "") or "",
+        request=request,
+        data={"capability": capability, "reason": "policy"},
+    )
+
+
+def policy_test(*, path: str, capability: str, user: Any = None, token: Any = None) -> dict:
+    """The admin's path tester: may this user or this token (a Token row) do it?"""
+    if token is not None:
+        from .tokens import TokenContext
+
+        user = token.user
+        context = TokenContext(
+            token_id=str(token.pk),
+            accessor=token.accessor,
+            policies=list(token.policies),
+            expires_at=None,
+        )
+        if not token.is_live:
+            return {"allowed": False, "names": [], "capabilities": [], "reason": "token not live"}
+    else:
+        context = None
+    names = effective_policies(user=user, context=context)
+    caps = capabilities(names=names, path=path)
+    return {
+        "allowed": capability in caps,
+        "names": sorted(names),
+        "capabilities": sorted(caps),
+        "reason": "",
+    }
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    name: str,
+    rules: Any,
+    description: str = "",
+    roles: list | None = None,
+    actor: Any = None,
+    request: Any = None,
+) -> Policy:
+    """Create or replace a policy (audited). `root` is built in and cannot be defined."""
+    if not name or name == ROOT or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
+        raise InvalidArgument("invalid policy name.", field="name")
+    clean = validate_rules(rules)
+    policy, created = Policy.objects.update_or_create(
+        name=name,
+        defaults={
+            "rules": clean,
+            "description": description,
+            "roles": list(roles or []),
+            "updated_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="policy.create" if created else "policy.update",
+        target_type="policy",
+        target=name,
+        actor=actor,
+        request=request,
+        data={"rules": clean, "roles": roles or []},
+    )
+    return policy
+
+
+__all__ = [
+    "DEFAULT",
+    "ROOT",
+    "allowed",
+    "authorize",
+    "capabilities",
+    "effective_policies",
+    "policies_changed",
+    "policy_save",
+    "policy_test",
+]
