@@ -19,7 +19,8 @@ class Command(BaseCommand):
         for task in tasks:
             last = JobRun.objects.filter(Q(name=task.task) | Q(name=task.name)).first()
             state = "enabled" if task.enabled else "disabled"
-            self.stdout.write(f"{task.name} [{task.task}] {state}, every {task.schedule}")
+            schedule = task.interval or task.crontab or task.solar or task.clocked
+            self.stdout.write(f"{task.name} [{task.task}] {state}, {schedule}")
             self.stdout.write(
                 f"  beat last sent: {task.last_run_at or 'never'}, "
                 f"total runs sent: {task.total_run_count}"
