@@ -251,3 +251,16 @@ __all__ = [
     "policy_save",
     "policy_test",
 ]
+
+
+@transaction.atomic
+def policy_delete(*, name: str, actor: Any = None, request: Any = None) -> None:
+    """Delete a policy (audited). Tokens naming it simply lose what it gave."""
+    deleted, _ = Policy.objects.filter(name=name).delete()
+    if not deleted:
+        from config.errors import NotFound
+
+        raise NotFound("No such policy.")
+    audit_record(
+        action="policy.delete", target_type="policy", target=name, actor=actor, request=request
+    )
