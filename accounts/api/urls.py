@@ -1,3 +1,43 @@
-from django.urls import path  # noqa: F401
+"""Fleet REST routes (SPEC.md, Domain 2 table); included at /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import accounts, health, proxies, sms
+
+urlpatterns = [
+    path("accounts", accounts.AccountListView.as_view(), name="accounts-list"),
+    path("accounts/<int:account_id>", accounts.AccountDetailView.as_view(), name="accounts-detail"),
+    path(
+        "accounts/<int:account_id>/credentials",
+        accounts.AccountCredentialsView.as_view(),
+        name="accounts-credentials",
+    ),
+    path(
+        "accounts/<int:account_id>/status",
+        accounts.AccountStatusView.as_view(),
+        name="accounts-status",
+    ),
+    path(
+        "accounts/<int:account_id>/proxy",
+        accounts.AccountProxyView.as_view(),
+        name="accounts-proxy",
+    ),
+    path("proxies", proxies.ProxyListView.as_view(), name="proxies-list"),
+    path("proxies/allocate", proxies.ProxyAllocateView.as_view(), name="proxies-allocate"),
+    path("proxies/release", proxies.ProxyReleaseView.as_view(), name="proxies-release"),
+    path("proxies/rotate", proxies.ProxyRotateView.as_view(), name="proxies-rotate"),
+    path(
+        "proxies/<int:proxy_id>/check-health",
+        proxies.ProxyCheckHealthView.as_view(),
+        name="proxies-check-health",
+    ),
+    path("sms/activations", sms.SmsActivationCreateView.as_view(), name="sms-activations"),
+    path("sms/activations/<uuid:activation_id>/code", sms.SmsCodeView.as_view(), name="sms-code"),
+    path(
+        "sms/activations/<uuid:activation_id>/cancel",
+        sms.SmsCancelView.as_view(),
+        name="sms-cancel",
+    ),
+    path("sms/balance", sms.SmsBalanceView.as_view(), name="sms-balance"),
+    path("health", health.HealthView.as_view(), name="health"),
+]

@@ -1,0 +1,29 @@
+"""Shared bits of the fleet API views."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+
+from config.api.pagination import PageNumberPagination
+
+ERRORS = {
+    401: OpenApiResponse(description="Not authenticated"),
+    403: OpenApiResponse(description="Not allowed (operators and admins run the fleet)"),
+    422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
+}
+NOT_FOUND = {404: OpenApiResponse(description="No such object")}
+CONFLICT = {409: OpenApiResponse(description="The current state forbids this")}
+EXHAUSTED = {429: OpenApiResponse(description='{"detail": "no free proxy"}')}
+
+
+def paginated(view, request, queryset, serializer_class):
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def query_params(request, serializer_class) -> dict:
+    """Validated query parameters (422 with loc ["query", name] when bad)."""
+    data = serializer_class(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return {k: v for k, v in data.validated_data.items() if v not in ("", None)}

@@ -1,0 +1,279 @@
+"""Request and response shapes of the fleet API (the seed's messages as JSON)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Account, AccountStatus, Platform, Proxy, SmsActivation, SmsStatus
+
+
+def enum(choices, **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField documented as an inline enum: the project's apps reuse field names such as
+    `status` and `platform` with other choice sets, and named enum components would collide."""
+    values = [c[0] if isinstance(c, tuple | list) else c for c in choices]
+    if kwargs.get("allow_blank"):
+        values = [*values, ""]
+    if kwargs.get("allow_null"):
+        values = [*values, None]
+    field_class = extend_schema_field({"type": "string", "enum": values})(
+        type("EnumChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """An account without its credentials (those come only from GET …/credentials)."""
+
+    platform = enum(Platform.choices, read_only=True)
+    status = enum(AccountStatus.choices, read_only=True)
+    proxy_id = serializers.IntegerField(allow_null=True, read_only=True)
+    has_proxy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "platform",
+            "login",
+            "status",
+            "tags",
+            "proxy_id",
+            "has_proxy",
+            "proxy_assigned_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_has_proxy(self, obj: Account) -> bool:
+        return obj.proxy_id is not None
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    platform = enum(Platform.choices)
+    login = serializers.CharField(max_length=255)
+    password = serializers.CharField(max_length=10000, trim_whitespace=False)
+    phone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    additional = serializers.DictField(child=serializers.CharField(), required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+    status = enum([AccountStatus.CREATING, AccountStatus.ACTIVE], required=False)
+
+
+class AccountFilterSerializer(serializers.Serializer):
+    platform = enum(Platform.choices, required=False)
+    status = enum(AccountStatus.choices, required=False)
+    tag = serializers.CharField(required=False)
+    has_proxy = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    """The seed's GetCredentialsResponse."""
+
+    login = serializers.CharField()
+    password = serializers.CharField()
+    phone = serializers.CharField()
+    additional = serializers.DictField(child=serializers.CharField())
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = enum(AccountStatus.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class StatusChangeResponseSerializer(serializers.Serializer):
+    """The seed's UpdateStatusResponse."""
+
+    success = serializers.BooleanField()
+    previous_status = serializers.CharField()
+
+
+class ProxySerializer(serializers.ModelSerializer):
+    """The seed's Proxy message, password included (the account's client needs it)."""
+
+    password = serializers.SerializerMethodField()
+    protocol = enum(Proxy.Protocol.choices, read_only=True)
+
+    class Meta:
+        model = Proxy
+        fields = [
+            "id",
+            "host",
+            "port",
+            "protocol",
+            "username",
+            "password",
+            "country",
+            "provider",
+            "expires_at",
+        ]
+
+    def get_password(self, obj: Proxy) -> str:
+        return obj.password or ""
+
+
+class ProxyListSerializer(serializers.ModelSerializer):
+    """A proxy of the pool, as listed: health and usage, never the password."""
+
+    bound_accounts = serializers.IntegerField(read_only=True)
+    protocol = enum(Proxy.Protocol.choices, read_only=True)
+    source = enum(Proxy.Source.choices, read_only=True)
+    health = enum(Proxy.Health.choices, read_only=True)
+
+    class Meta:
+        model = Proxy
+        fields = [
+            "id",
+            "host",
+            "port",
+            "protocol",
+            "username",
+            "country",
+            "provider",
+            "expires_at",
+            "is_disabled",
+            "source",
+            "health",
+            "last_checked_at",
+            "last_latency_ms",
+            "last_error",
+            "consecutive_failures",
+            "bound_accounts",
+            "created_at",
+        ]
+
+
+class ProxyFilterSerializer(serializers.Serializer):
+    health = enum(Proxy.Health.choices, required=False)
+    country = serializers.CharField(required=False)
+    provider = serializers.CharField(required=False)
+    free = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ProxyCreateSerializer(serializers.Serializer):
+    """One proxy (host, port, …) or many as `lines` of `host:port:user:pass`."""
+
+    lines = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        max_length=10000,
+    )
+    host = serializers.CharField(max_length=255, required=False)
+    port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
+    protocol = enum(Proxy.Protocol.choices, required=False, default=Proxy.Protocol.SOCKS5)
+    username = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    password = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    provider = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if "lines" not in attrs and ("host" not in attrs or "port" not in attrs):
+            raise serializers.ValidationError(
+                {"host": ["host and port are required (or give `lines`)."]}
+            )
+        return attrs
+
+
+class ProxyLineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="1-based line number")
+    error = serializers.CharField()
+
+
+class ProxyBulkResultSerializer(serializers.Serializer):
+    created = ProxyListSerializer(many=True)
+    errors = ProxyLineErrorSerializer(many=True)
+
+
+class AllocateSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    platform = enum(Platform.choices, required=False, allow_blank=True)
+    preferred_country = serializers.CharField(required=False, allow_blank=True, default="")
+    preferred_provider = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AccountRefSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+
+
+class ReleaseResponseSerializer(serializers.Serializer):
+    """The seed's ReleaseProxyResponse."""
+
+    success = serializers.BooleanField()
+    released_proxy_id = serializers.IntegerField(allow_null=True)
+
+
+class ProxyHealthSerializer(serializers.Serializer):
+    """The seed's ProxyHealth."""
+
+    proxy_id = serializers.IntegerField()
+    healthy = serializers.BooleanField()
+    health = enum(Proxy.Health.choices)
+    latency_ms = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    consecutive_failures = serializers.IntegerField()
+    checked_at = serializers.DateTimeField()
+    released_accounts = serializers.ListField(child=serializers.IntegerField())
+
+
+class SmsActivationSerializer(serializers.ModelSerializer):
+    """The seed's SMSActivation (the code itself only comes from GET …/code)."""
+
+    status = enum(SmsStatus.choices, read_only=True)
+
+    class Meta:
+        model = SmsActivation
+        fields = [
+            "id",
+            "phone",
+            "service",
+            "country",
+            "operator",
+            "status",
+            "expires_at",
+            "created_at",
+        ]
+
+
+class SmsNumberRequestSerializer(serializers.Serializer):
+    """The seed's GetNumberRequest."""
+
+    service = enum(Platform.choices)
+    country = serializers.CharField(max_length=8, required=False, default="ru")
+    operator = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    account_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class SmsCodeQuerySerializer(serializers.Serializer):
+    timeout_seconds = serializers.IntegerField(min_value=0, required=False, default=120)
+
+
+class SmsCodeResponseSerializer(serializers.Serializer):
+    """The seed's GetCodeResponse."""
+
+    code = serializers.CharField(allow_blank=True)
+    success = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True)
+    status = enum(SmsStatus.choices)
+
+
+class SmsCancelResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    status = enum(SmsStatus.choices)
+
+
+class SmsBalanceSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class HealthCheckSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class HealthSerializer(serializers.Serializer):
+    status = enum(["SERVING", "NOT_SERVING"])
+    checks = serializers.DictField(child=HealthCheckSerializer())

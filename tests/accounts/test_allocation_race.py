@@ -1,0 +1,37 @@
+"""50 parallel allocations for 50 accounts over 20 single-use proxies, on a real server."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+import pytest
+
+from accounts.models import Account
+from tests.accounts.factories import AccountFactory, ProxyFactory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_allocations_never_share_a_proxy(live_server, make_token, operator_user, parallel):
+    proxies = ProxyFactory.create_batch(20)
+    accounts = AccountFactory.create_batch(50)
+    token = make_token(operator_user)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def allocate(i: int):
+        response = httpx.post(
+            f"{live_server.url}/api/v1/proxies/allocate",
+            json={"account_id": accounts[i].pk, "platform": "vk"},
+            headers=headers,
+            timeout=60,
+        )
+        return response.status_code, response.json()
+
+    results = parallel(50, allocate)
+    codes = Counter(code for code, _ in results)
+    assert codes == {200: 20, 429: 30}, results
+    given = [body["id"] for code, body in results if code == 200]
+    assert len(set(given)) == 20 and set(given) == {p.pk for p in proxies}
+    assert all(body == {"detail": "no free proxy"} for code, body in results if code == 429)
+    bound = Counter(Account.objects.exclude(proxy=None).values_list("proxy_id", flat=True))
+    assert len(bound) == 20 and max(bound.values()) == 1
