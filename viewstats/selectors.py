@@ -1,0 +1,65 @@
+"""Reads: which tasks a user may see, one task, its history, counts per status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from config.errors import InvalidArgument, NotFound
+
+from .models import Platform, Status, ViewReading, ViewTask
+
+
+def task_list(
+    *, user: Any, status: str | None = None, platform: str | None = None
+) -> QuerySet[ViewTask]:
+    """The caller's tasks (an admin sees everyone's), newest first, optionally filtered."""
+    qs = ViewTask.objects.all() if user.is_admin else ViewTask.objects.filter(user=user)
+    if status:
+        if status not in Status.values:
+            raise InvalidArgument(
+                f"status must be one of {', '.join(Status.values)}.",
+                field="status",
+                location="query",
+            )
+        qs = qs.filter(status=status)
+    if platform:
+        if platform not in Platform.values:
+            raise InvalidArgument(
+                f"platform must be one of {', '.join(Platform.values)}.",
+                field="platform",
+                location="query",
+            )
+        qs = qs.filter(platform=platform)
+    return qs.order_by("-created_at", "-id")
+
+
+def task_get(*, user: Any, task_id: int) -> ViewTask:
+    """One visible task; NotFound for a task of someone else (its existence is not revealed)."""
+    task = task_list(user=user).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+def task_history(*, task: ViewTask, limit: int = 1000) -> list[dict]:
+    """The task's readings, oldest first, each with its change since the previous reading."""
+    rows = list(
+        ViewReading.objects.filter(task=task)
+        .order_by("-collected_at", "-id")
+        .values("views", "collected_at")[:limit]
+    )
+    rows.reverse()
+    previous = None
+    for row in rows:
+        row["change"] = None if previous is None else row["views"] - previous
+        previous = row["views"]
+    return rows
+
+
+def status_counts(*, user: Any = None) -> dict[str, int]:
+    """Tasks per status (every status present, zero when none)."""
+    qs = ViewTask.objects.all() if user is None else task_list(user=user)
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in Status.values}

@@ -1,0 +1,191 @@
+"""Task lifecycle: submit links, retry, return stalled tasks to the queue, re-collect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import InvalidArgument
+from secrets_app.registry import settings_get_many
+from secrets_app.services.audit import audit_record
+
+from ..links import links_parse
+from ..models import Platform, Status, ViewTask
+from .queue import batches_enqueue
+
+
+def tasks_submit(
+    *,
+    user: Any,
+    platform: str,
+    links: Any,
+    recollect_interval: int | None = None,
+    request: Any = None,
+) -> list[ViewTask]:
+    """Create (or re-queue) one task per distinct post among `links`, in their order.
+
+    Every link must parse, otherwise InvalidArgument names each bad one with its position
+    (loc ["body", "links", i]); more links than `viewstats.max_links_per_request` is refused.
+    A post the user already has keeps its task (and its history): a finished one is queued
+    again, a queued or running one is returned as it is. Collection is enqueued after commit.
+    """
+    if platform not in Platform.values:
+        raise InvalidArgument("Unknown platform.", field="platform")
+    if not isinstance(links, list) or not links:
+        raise InvalidArgument("Give a non-empty list of links.", field="links", code="missing")
+    cfg = settings_get_many(["viewstats.max_links_per_request", "viewstats.min_recollect_interval"])
+    limit = int(cfg["viewstats.max_links_per_request"])
+    if len(links) > limit:
+        raise InvalidArgument(f"At most {limit} links per request.", field="links", code="too_long")
+    if recollect_interval is not None:
+        least = int(cfg["viewstats.min_recollect_interval"])
+        if (
+            isinstance(recollect_interval, bool)
+            or not isinstance(recollect_interval, int)
+            or (recollect_interval < least)
+        ):
+            raise InvalidArgument(
+                f"recollect_interval must be at least {least} seconds.",
+                field="recollect_interval",
+            )
+    parsed, errors = links_parse(platform, links)
+    if errors:
+        raise InvalidArgument(errors=errors)
+    keys = [p.key for p in parsed]
+    now = timezone.now()
+    with transaction.atomic():
+        mine = ViewTask.objects.filter(user=user, platform=platform)
+        existing = set(mine.filter(post_key__in=keys).values_list("post_key", flat=True))
+        ViewTask.objects.bulk_create(
+            [
+                ViewTask(
+                    user=user,
+                    platform=platform,
+                    post_key=p.key,
+                    link=p.link,
+                    recollect_interval=recollect_interval,
+                )
+                for p in parsed
+                if p.key not in existing
+            ],
+            ignore_conflicts=True,
+        )
+        requeue = mine.filter(post_key__in=existing, status__in=[Status.DONE, Status.FAILED])
+        changes: dict[str, Any] = {
+            "status": Status.CREATED,
+            "error": "",
+            "attempts": 0,
+            "claim": None,
+            "next_collect_at": None,
+            "updated_at": now,
+        }
+        if recollect_interval is not None:
+            changes["recollect_interval"] = recollect_interval
+            mine.filter(post_key__in=existing).update(recollect_interval=recollect_interval)
+        requeued = set(requeue.select_for_update().values_list("post_key", flat=True))
+        if requeued:
+            mine.filter(post_key__in=requeued, status__in=[Status.DONE, Status.FAILED]).update(
+                **changes
+            )
+        by_key = {t.post_key: t for t in mine.filter(post_key__in=keys)}
+        tasks = [by_key[k] for k in keys]
+        audit_record(
+            action="viewstats.submit",
+            target_type="viewstats.task",
+            target=platform,
+            actor=user,
+            request=request,
+            data={"links": len(keys), "new": len(keys) - len(existing), "requeued": len(requeued)},
+        )
+        fresh = [t.id for t in tasks if t.post_key not in existing or t.post_key in requeued]
+        batches_enqueue(platform, fresh)
+    return tasks
+
+
+def tasks_retry(*, task_ids: list[int], actor: Any = None, request: Any = None) -> int:
+    """Queue finished (failed or done) tasks again with fresh attempts; returns how many.
+    Tasks queued or running are left alone."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            ViewTask.objects.select_for_update()
+            .filter(id__in=task_ids, status__in=[Status.FAILED, Status.DONE])
+            .values_list("id", "platform")
+        )
+        ids = [r[0] for r in rows]
+        ViewTask.objects.filter(id__in=ids).update(
+            status=Status.CREATED, error="", attempts=0, claim=None, updated_at=now
+        )
+        for platform in Platform.values:
+            batches_enqueue(platform, [i for i, p in rows if p == platform])
+        if ids:
+            audit_record(
+                action="viewstats.retry",
+                target_type="viewstats.task",
+                target=",".join(map(str, ids[:50])),
+                actor=actor,
+                request=request,
+                data={"count": len(ids)},
+            )
+    return len(ids)
+
+
+def tasks_requeue_stale(*, now=None) -> dict:
+    """Return tasks that are "in progress" longer than `viewstats.stale_after` (their worker died
+    or lost the message) to the queue, and re-send queued tasks whose message is that old. A task
+    that stalls again after its last allowed attempt fails."""
+    now = now or timezone.now()
+    cfg = settings_get_many(["viewstats.stale_after", "viewstats.max_attempts"])
+    cutoff = now - timedelta(seconds=int(cfg["viewstats.stale_after"]))
+    max_attempts = int(cfg["viewstats.max_attempts"])
+    with transaction.atomic():
+        stalled = ViewTask.objects.select_for_update(skip_locked=True).filter(
+            status=Status.IN_PROGRESS, started_at__lt=cutoff
+        )
+        given_up = stalled.filter(attempts__gte=max_attempts).update(
+            status=Status.FAILED,
+            claim=None,
+            updated_at=now,
+            error=f"Collection stalled {max_attempts} times; gave up.",
+        )
+        returned = list(stalled.values_list("id", "platform"))
+        ViewTask.objects.filter(id__in=[r[0] for r in returned]).update(
+            status=Status.CREATED,
+            claim=None,
+            updated_at=now,
+            error="Returned to the queue after a stalled run.",
+        )
+        waiting = list(
+            ViewTask.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.CREATED, updated_at__lt=cutoff)
+            .values_list("id", "platform")
+        )
+        ViewTask.objects.filter(id__in=[r[0] for r in waiting]).update(updated_at=now)
+        rows = returned + waiting
+        for platform in Platform.values:
+            batches_enqueue(platform, [i for i, p in rows if p == platform])
+    return {"returned": len(returned), "resent": len(waiting), "failed": given_up}
+
+
+def tasks_recollect_due(*, now=None) -> int:
+    """Queue every finished task whose re-collection time has come; returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            ViewTask.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.DONE, next_collect_at__lte=now)
+            .values_list("id", "platform")
+        )
+        ViewTask.objects.filter(id__in=[r[0] for r in rows]).update(
+            status=Status.CREATED,
+            attempts=0,
+            next_collect_at=None,
+            updated_at=now,
+            error="",
+        )
+        for platform in Platform.values:
+            batches_enqueue(platform, [i for i, p in rows if p == platform])
+    return len(rows)

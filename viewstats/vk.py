@@ -1,0 +1,89 @@
+"""The one client of VK's API (UPSTREAM.md, "VK API"): wall.getById, up to 100 posts a call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import httpx
+
+MAX_POSTS_PER_CALL = 100
+RATE_ERRORS = {6}  # too many requests per second: back off and retry
+PAUSE_ERRORS = {29}  # rate limit of the method reached: the token rests
+AUTH_ERRORS = {5}  # authorization failed: the token is invalid
+ACCESS_ERRORS = {15, 18, 30}  # access denied / deleted / private: the post cannot be read
+
+
+_clients: dict[int, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    # One keep-alive pool per process (a forked worker must not share its parent's sockets).
+    pid = os.getpid()
+    if pid not in _clients:
+        _clients.clear()
+        _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=20))
+    return _clients[pid]
+
+
+class VKError(Exception):
+    """VK answered with {"error": {...}}."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"VK error {code}: {message}")
+
+
+class VKNetworkError(Exception):
+    """No usable answer: connection failure, timeout, HTTP error status or malformed body."""
+
+
+@dataclass(frozen=True)
+class VKPost:
+    views: int | None
+    date: int | None
+
+
+def wall_get_by_id(
+    *, base_url: str, token: str, version: str, posts: list[str], timeout: float
+) -> dict[str, VKPost]:
+    """Views of `posts` ("owner_post" keys). Posts VK did not return (deleted, hidden) are absent
+    from the result. Raises VKError for an API error, VKNetworkError for anything else."""
+    if not posts or len(posts) > MAX_POSTS_PER_CALL:
+        raise ValueError(f"1..{MAX_POSTS_PER_CALL} posts per call")
+    url = base_url.rstrip("/") + "/wall.getById"
+    # POST keeps the token out of URLs (and logs); VK accepts parameters in either place.
+    data = {"posts": ",".join(posts), "v": version, "access_token": token}
+    try:
+        response = _client().post(url, data=data, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise VKNetworkError(f"{type(exc).__name__}: {exc}") from None
+    if response.status_code != 200:
+        raise VKNetworkError(f"HTTP {response.status_code} from VK")
+    try:
+        body = response.json()
+    except ValueError:
+        raise VKNetworkError("VK answered with a body that is not JSON") from None
+    if not isinstance(body, dict):
+        raise VKNetworkError("VK answered with an unexpected body")
+    if "error" in body:
+        error = body["error"] if isinstance(body["error"], dict) else {}
+        raise VKError(int(error.get("error_code") or 0), str(error.get("error_msg") or ""))
+    payload = body.get("response")
+    # Newer versions: {"response": {"items": [...]}}; older: {"response": [...]}.
+    items = payload.get("items") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise VKNetworkError("VK answered without a list of posts")
+    result: dict[str, VKPost] = {}
+    for item in items:
+        if not isinstance(item, dict) or "owner_id" not in item or "id" not in item:
+            continue
+        views = item.get("views")
+        count = views.get("count") if isinstance(views, dict) else None
+        date = item.get("date")
+        result[f"{int(item['owner_id'])}_{int(item['id'])}"] = VKPost(
+            views=int(count) if isinstance(count, int | float) else None,
+            date=int(date) if isinstance(date, int) else None,
+        )
+    return result
