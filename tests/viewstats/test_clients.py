@@ -78,12 +78,15 @@ def test_telegram_widget_views_missing_private_and_errors():
         fake.add_post("chan_one", 5, "12.3K")
         fake.add_post("chan_one", 6, None)
         fake.private.add(("hidden_chan", 1))
-        get = lambda ch, i: telegram.post_fetch(
-            base_url=fake.url,
-            channel=ch,
-            post_id=i,  # noqa: E731
-            timeout=2,
-        )
+
+        def get(ch, i):
+            return telegram.post_fetch(
+                base_url=fake.url,
+                channel=ch,
+                post_id=i,  # noqa: E731
+                timeout=2,
+            )
+
         post = get("chan_one", 5)
         assert post.views == 12300 and post.posted_at.year == 2024
         assert fake.calls[0].query == {"embed": ["1"], "mode": ["tme"]}
