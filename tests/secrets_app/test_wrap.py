@@ -1,0 +1,87 @@
+"""Single-use sharing: a wrapped value is returned once; the page never consumes it on GET."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from secrets_app.models import AuditEvent, WrappedSecret
+from secrets_app.services import kv
+
+pytestmark = pytest.mark.django_db
+
+
+def test_wrap_ad_hoc_value_unwraps_once(user, auth_client, api_client):
+    wrapped = auth_client(user).post(
+        "/api/v1/secrets/wrap", {"value": {"pin": "4321-zz"}, "ttl": "10m"}, format="json"
+    )
+    assert wrapped.status_code == 201, wrapped.content
+    token = wrapped.json()["token"]
+    assert wrapped.json()["url"].endswith(f"/secrets/share/{token}")
+    first = api_client.post("/api/v1/secrets/unwrap", {"token": token}, format="json")
+    assert first.status_code == 200 and first.json() == {"value": {"pin": "4321-zz"}}
+    again = api_client.post("/api/v1/secrets/unwrap", {"token": token}, format="json")
+    assert again.status_code == 404
+    assert WrappedSecret.objects.get().value is None
+    outcomes = list(
+        AuditEvent.objects.filter(action="wrap.unwrap")
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes == ["success", "denied"]
+
+
+def test_wrap_a_secret_needs_read_and_expires(admin_user, user, auth_client, api_client):
+    kv.secret_write(path="share/me", value="shared-value-1", user=admin_user, context=None)
+    assert (
+        auth_client(user).post("/api/v1/secrets/share/me/share", {}, format="json").status_code
+        == 403
+    )
+    token = (
+        auth_client(admin_user)
+        .post("/api/v1/secrets/share/me/share", {"ttl": 60}, format="json")
+        .json()["token"]
+    )
+    WrappedSecret.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert (
+        api_client.post("/api/v1/secrets/unwrap", {"token": token}, format="json").status_code
+        == 404
+    )
+
+
+def test_share_page_get_does_not_consume_post_reveals_once(admin_user, auth_client, client):
+    kv.secret_write(path="share/page", value="page-secret-42", user=admin_user, context=None)
+    token = (
+        auth_client(admin_user)
+        .post("/api/v1/secrets/share/page/share", {}, format="json")
+        .json()["token"]
+    )
+    for _ in range(3):  # link previewers prefetch
+        page = client.get(f"/secrets/share/{token}")
+        assert page.status_code == 200 and b"page-secret-42" not in page.content
+        assert b"Reveal" in page.content
+    revealed = client.post(f"/secrets/share/{token}")
+    assert revealed.status_code == 200 and b"page-secret-42" in revealed.content
+    assert (
+        revealed["Cache-Control"].startswith("max-age=0") or "no-cache" in revealed["Cache-Control"]
+    )
+    assert client.post(f"/secrets/share/{token}").status_code == 404
+    assert client.get(f"/secrets/share/{token}").status_code == 404
+
+
+def test_concurrent_unwraps_give_one_value(user, parallel, transactional_db):
+    from secrets_app.services.wrapping import wrap_create, wrap_unwrap
+
+    raw, _ = wrap_create(value="race-value", ttl=60, user=user, context=None)
+
+    def attempt(_):
+        try:
+            return wrap_unwrap(raw_token=raw)
+        except Exception as exc:
+            return type(exc).__name__
+        finally:
+            connection.close()
+
+    results = parallel(8, attempt)
+    assert results.count("race-value") == 1 and results.count("NotFound") == 7
