@@ -5,3 +5,6 @@ class WarmingConfig(AppConfig):
     name = "accounts.warming"
     label = "warming"
     verbose_name = "Account warming"
+
+    def ready(self) -> None:
+        from . import settings_registry  # noqa: F401

@@ -1,0 +1,265 @@
+"""WarmingService over REST: tasks, pause/resume/stop, statistics, scenarios, SSE events."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, renderers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.permissions import IsOperatorRole
+from config.errors import InvalidArgument
+
+from .. import selectors
+from ..events import EVENT_TYPES, event_stream
+from ..models import WarmingStatus
+from ..services import (
+    scenario_create,
+    warming_pause,
+    warming_resume,
+    warming_start,
+    warming_stop,
+)
+from . import serializers as s
+
+ERRORS = {
+    401: OpenApiResponse(description="Not authenticated"),
+    403: OpenApiResponse(description="Operators and admins only"),
+    404: OpenApiResponse(description="Not found"),
+    409: OpenApiResponse(description="The task's or account's state forbids it"),
+    422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
+}
+TAGS = ["warming"]
+
+
+class WarmingTaskListView(generics.ListAPIView):
+    """GET: warming tasks (filters status, account_id, scenario_id, platform).
+    POST: StartWarming."""
+
+    permission_classes = [IsOperatorRole]
+    serializer_class = s.WarmingTaskSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        account_id = params.get("account_id")
+        if account_id and not account_id.isdigit():
+            raise InvalidArgument(
+                "account_id must be an integer.", field="account_id", location="query"
+            )
+        state = params.get("status")
+        if state and state not in WarmingStatus.values:
+            raise InvalidArgument(
+                f"status must be one of {', '.join(WarmingStatus.values)}.",
+                field="status",
+                location="query",
+            )
+        return selectors.task_list(
+            status=state,
+            account_id=int(account_id or 0) or None,
+            scenario_id=params.get("scenario_id"),
+            platform=params.get("platform"),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=WarmingStatus.values),
+            OpenApiParameter("account_id", int),
+            OpenApiParameter("scenario_id", str),
+            OpenApiParameter("platform", str, enum=["vk", "telegram", "mail", "max"]),
+        ],
+        responses={200: s.WarmingTaskSerializer(many=True), **ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.StartWarmingSerializer,
+        responses={201: s.WarmingTaskSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request):
+        data = s.StartWarmingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        task = warming_start(
+            account_id=v["account_id"],
+            scenario_id=v.get("scenario_id") or None,
+            duration_days=v.get("duration_days"),
+            actor=request.user,
+            request=request,
+        )
+        return Response(s.WarmingTaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class WarmingTaskDetailView(APIView):
+    """GetWarmingStatus."""
+
+    permission_classes = [IsOperatorRole]
+
+    @extend_schema(responses={200: s.WarmingTaskSerializer, **ERRORS}, tags=TAGS)
+    def get(self, request, task_id: int):
+        return Response(s.WarmingTaskSerializer(selectors.task_get(task_id=task_id)).data)
+
+
+class _TaskActionView(APIView):
+    permission_classes = [IsOperatorRole]
+    service = None
+
+    def _answer(self, request, task_id: int, **kwargs):
+        type(self).service(task_id=task_id, actor=request.user, request=request, **kwargs)
+        return Response(s.WarmingTaskSerializer(selectors.task_get(task_id=task_id)).data)
+
+
+class WarmingPauseView(_TaskActionView):
+    """PauseWarming: no new action starts once this answers."""
+
+    service = warming_pause
+
+    @extend_schema(request=None, responses={200: s.WarmingTaskSerializer, **ERRORS}, tags=TAGS)
+    def post(self, request, task_id: int):
+        return self._answer(request, task_id)
+
+
+class WarmingResumeView(_TaskActionView):
+    """ResumeWarming: the remaining plan shifts by the length of the pause."""
+
+    service = warming_resume
+
+    @extend_schema(request=None, responses={200: s.WarmingTaskSerializer, **ERRORS}, tags=TAGS)
+    def post(self, request, task_id: int):
+        return self._answer(request, task_id)
+
+
+class WarmingStopView(_TaskActionView):
+    """StopWarming: ends the task (failed, error names who stopped it); account back to active."""
+
+    service = warming_stop
+
+    @extend_schema(
+        request=s.StopWarmingSerializer,
+        responses={200: s.WarmingTaskSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request, task_id: int):
+        data = s.StopWarmingSerializer(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        return self._answer(request, task_id, reason=data.validated_data.get("reason", ""))
+
+
+class WarmingStatisticsView(APIView):
+    """GetStatistics."""
+
+    permission_classes = [IsOperatorRole]
+
+    @extend_schema(responses={200: s.StatisticsSerializer, **ERRORS}, tags=TAGS)
+    def get(self, request):
+        return Response(s.StatisticsSerializer(selectors.warming_statistics()).data)
+
+
+class ScenarioListView(generics.ListAPIView):
+    """GET: scenarios. POST: create one (definition validated; 422 lists every problem)."""
+
+    permission_classes = [IsOperatorRole]
+    serializer_class = s.ScenarioSerializer
+
+    def get_queryset(self):
+        return selectors.scenario_list()
+
+    @extend_schema(responses={200: s.ScenarioSerializer(many=True), **ERRORS}, tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.ScenarioSerializer, responses={201: s.ScenarioSerializer, **ERRORS}, tags=TAGS
+    )
+    def post(self, request):
+        data = s.ScenarioSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        scenario = scenario_create(
+            id=v["id"],
+            name=v.get("name", ""),
+            description=v.get("description", ""),
+            definition=v["definition"],
+            actor=request.user,
+            request=request,
+        )
+        return Response(s.ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
+
+
+class EventStreamRenderer(renderers.BaseRenderer):
+    media_type = "text/event-stream"
+    format = "sse"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only error answers pass through here (the stream itself bypasses renderers).
+        return json.dumps(data).encode()
+
+
+class WarmingEventsView(APIView):
+    """StreamEvents as Server-Sent Events. Resume with the `Last-Event-ID` header (or
+    ?last_event_id=) from the bounded recent history; `timeout` ends the stream after that
+    many seconds (clients reconnect)."""
+
+    permission_classes = [IsOperatorRole]
+    renderer_classes = [EventStreamRenderer, renderers.JSONRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("task_id", int, description="Only this task's events."),
+            OpenApiParameter(
+                "event_types", str, description="Comma-separated: " + ", ".join(EVENT_TYPES)
+            ),
+            OpenApiParameter("last_event_id", str, description="Resume after this event id."),
+            OpenApiParameter("timeout", int, description="Close the stream after N seconds."),
+        ],
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="`id:`, `event:` and `data:` lines; data is an Event object (see "
+                "the Event schema).",
+            ),
+            **ERRORS,
+        },
+        tags=TAGS,
+    )
+    def get(self, request):
+        params = request.query_params
+        task_id = params.get("task_id") or None
+        if task_id is not None and not task_id.isdigit():
+            raise InvalidArgument("task_id must be an integer.", field="task_id", location="query")
+        types = [
+            t.strip()
+            for value in params.getlist("event_types")
+            for t in value.split(",")
+            if t.strip()
+        ]
+        unknown = sorted(set(types) - set(EVENT_TYPES))
+        if unknown:
+            raise InvalidArgument(
+                f"Unknown event types: {', '.join(unknown)}.", field="event_types", location="query"
+            )
+        timeout = params.get("timeout")
+        if timeout is not None and not timeout.isdigit():
+            raise InvalidArgument(
+                "timeout must be a number of seconds.", field="timeout", location="query"
+            )
+        last_id = request.headers.get("Last-Event-ID") or params.get("last_event_id") or None
+        response = StreamingHttpResponse(
+            event_stream(
+                task_id=int(task_id) if task_id else None,
+                event_types=types,
+                last_event_id=last_id,
+                max_seconds=int(timeout) if timeout else None,
+            ),
+            content_type="text/event-stream",
+        )
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response

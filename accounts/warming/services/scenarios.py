@@ -1,0 +1,73 @@
+"""Creating and changing warming scenarios (definitions validated by scenarios.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from config.errors import Conflict, InvalidArgument
+from secrets_app.services.audit import audit_record
+
+from ..models import Scenario
+from ..scenarios import scenario_validate
+
+
+@transaction.atomic
+def scenario_create(
+    *,
+    id: str,
+    name: str = "",
+    description: str = "",
+    definition: Any,
+    actor: Any = None,
+    request: Any = None,
+) -> Scenario:
+    """Create a scenario. InvalidArgument for a bad definition, Conflict for a taken id."""
+    scenario_validate(definition)
+    if Scenario.objects.filter(pk=id).exists():
+        raise Conflict(f"A scenario {id!r} exists already.")
+    scenario = Scenario.objects.create(
+        id=id, name=name or id, description=description, definition=definition
+    )
+    audit_record(
+        action="warming.scenario_create",
+        target_type="warming_scenario",
+        target=id,
+        actor=actor,
+        request=request,
+        data={"total_days": definition["total_days"]},
+    )
+    return scenario
+
+
+@transaction.atomic
+def scenario_update(
+    *,
+    id: str,
+    definition: Any,
+    name: str | None = None,
+    description: str | None = None,
+    actor: Any = None,
+    request: Any = None,
+) -> Scenario:
+    """Replace a scenario's definition. Running tasks pick it up from their next day on."""
+    scenario_validate(definition)
+    scenario = Scenario.objects.select_for_update().filter(pk=id).first()
+    if scenario is None:
+        raise InvalidArgument(f"No scenario {id!r}.", field="id")
+    scenario.definition = definition
+    if name is not None:
+        scenario.name = name
+    if description is not None:
+        scenario.description = description
+    scenario.save()
+    audit_record(
+        action="warming.scenario_update",
+        target_type="warming_scenario",
+        target=id,
+        actor=actor,
+        request=request,
+        data={"total_days": definition["total_days"]},
+    )
+    return scenario

@@ -1,0 +1,34 @@
+"""Celery tasks of the warming engine: thin, by id, each calling a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from secrets_app.jobs import tracked_job
+
+TICK_LOCK_TTL = 55  # below the one-minute period, so a crashed tick never blocks the next
+
+
+@shared_task(name="warming.tick", ignore_result=True)
+def warming_tick_task() -> dict | None:
+    from .engine import warming_tick
+
+    with tracked_job("warming.tick", lock_ttl=TICK_LOCK_TTL) as job:
+        if job is None:
+            return None
+        job.result = warming_tick().as_dict()
+        return job.result
+
+
+@shared_task(name="warming.run_actions", ignore_result=True, acks_late=True)
+def warming_run_actions(action_ids: list[int]) -> list[str]:
+    from .services.runner import warming_action_run
+
+    return [warming_action_run(action_id=action_id) for action_id in action_ids]
+
+
+@shared_task(name="warming.settle_tasks", ignore_result=True)
+def warming_settle_tasks(task_ids: list[int]) -> list[str]:
+    from .services.lifecycle import warming_complete_if_done
+
+    return [warming_complete_if_done(task_id=task_id) for task_id in task_ids]
