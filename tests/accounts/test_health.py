@@ -1,0 +1,76 @@
+"""GET /api/v1/health: database, Redis, broker, beat freshness; 200 or 503."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from secrets_app.models import JobRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthy_platform_answers_200_without_auth(api_client):
+    PeriodicTask.objects.filter(name="accounts: proxy health check").update(
+        last_run_at=timezone.now() - timedelta(minutes=2)
+    )
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "SERVING"
+    assert {k: v["status"] for k, v in body["checks"].items()} == {
+        "database": "ok",
+        "redis": "ok",
+        "broker": "ok",
+        "beat": "ok",
+    }
+
+
+def test_beat_schedules_exist_after_migrate():
+    tasks = dict(
+        PeriodicTask.objects.filter(task__startswith="accounts.").values_list(
+            "task", "expire_seconds"
+        )
+    )
+    assert tasks["accounts.proxies_check_health"] < 300
+    assert tasks["accounts.sms_expire"] < 60
+
+
+def test_stale_beat_is_503(api_client):
+    PeriodicTask.objects.update(last_run_at=timezone.now() - timedelta(hours=2))
+    JobRun.objects.create(name="x", started_at=timezone.now() - timedelta(hours=3))
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"]["status"] == "fail"
+
+
+def test_recent_job_run_counts_as_beat_activity(api_client):
+    PeriodicTask.objects.update(last_run_at=None)
+    JobRun.objects.create(name="accounts.proxies_check_health")
+    assert api_client.get("/api/v1/health").json()["checks"]["beat"]["status"] == "ok"
+
+
+def test_unreachable_redis_and_broker_are_503(api_client):
+    from config.redis import _client
+
+    dead = "redis://127.0.0.1:9/0"
+    _client.cache_clear()
+    with override_settings(REDIS_URL=dead, CELERY_BROKER_URL=dead):
+        from config.celery import app
+
+        app.conf.broker_url = dead
+        try:
+            response = api_client.get("/api/v1/health")
+        finally:
+            from django.conf import settings
+
+            app.conf.broker_url = settings.CELERY_BROKER_URL
+    _client.cache_clear()
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["redis"]["status"] == "fail" and checks["broker"]["status"] == "fail"
+    assert checks["database"]["status"] == "ok"

@@ -1,0 +1,123 @@
+"""CheckHealth against a real SOCKS5 server on 127.0.0.1 (fakes/socks5.py)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from accounts.models import Proxy, ProxyCheck
+from accounts.services.proxy_health import proxies_check_all
+from fakes.socks5 import FakeSocks5Server
+from secrets_app.models import AuditEvent
+from secrets_app.registry import setting_set
+from tests.accounts.factories import AccountFactory, ProxyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def socks():
+    servers = []
+
+    def make(**kwargs) -> FakeSocks5Server:
+        server = FakeSocks5Server(**kwargs).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def client(auth_client, operator_user):
+    return auth_client(operator_user)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check(client, proxy):
+    response = client.post(f"/api/v1/proxies/{proxy.pk}/check-health")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_healthy_socks5_with_auth(client, socks):
+    server = socks(username="u1", password="p1")
+    proxy = ProxyFactory(port=server.port, username="u1", password="p1", consecutive_failures=2)
+    body = check(client, proxy)
+    assert body["healthy"] is True and body["health"] == "alive"
+    assert body["latency_ms"] >= 1 and body["consecutive_failures"] == 0
+    proxy.refresh_from_db()
+    assert proxy.last_latency_ms == body["latency_ms"] and proxy.last_checked_at
+    assert ProxyCheck.objects.get(proxy=proxy).ok
+
+
+def test_refused_auth_wrong_password_and_no_method(client, socks):
+    refusing = socks(username="u1", password="p1")
+    refusing.mode = "refuse_auth"
+    body = check(client, ProxyFactory(port=refusing.port, username="u1", password="p1"))
+    assert body["healthy"] is False and body["error"] == "authentication refused"
+    wrong = socks(username="u1", password="p1")
+    body = check(client, ProxyFactory(port=wrong.port, username="u1", password="nope"))
+    assert body["error"] == "authentication refused"
+    needs_auth = socks(username="u1", password="p1")
+    body = check(client, ProxyFactory(port=needs_auth.port, username="", password=""))
+    assert body["error"] == "no acceptable authentication method"
+    garbage = socks()
+    garbage.mode = "garbage"
+    assert "not a SOCKS5 server" in check(client, ProxyFactory(port=garbage.port))["error"]
+
+
+def test_hanging_proxy_times_out(client, socks, admin_user):
+    setting_set(key="accounts.proxy_check_timeout", value="0.3", actor=admin_user)
+    server = socks()
+    server.mode = "hang"
+    started = time.monotonic()
+    body = check(client, ProxyFactory(port=server.port, username=""))
+    assert time.monotonic() - started < 3
+    assert body["healthy"] is False and "timed out" in body["error"]
+
+
+def test_consecutive_failures_mark_dead_and_free_accounts(client):
+    proxy = ProxyFactory(port=_free_port())  # nothing listens there
+    accounts = AccountFactory.create_batch(2, proxy=proxy)
+    first = check(client, proxy)
+    assert first["health"] == "unknown" and first["consecutive_failures"] == 1
+    check(client, proxy)
+    third = check(client, proxy)
+    assert third["health"] == "dead" and third["consecutive_failures"] == 3
+    assert sorted(third["released_accounts"]) == sorted(a.pk for a in accounts)
+    assert not proxy.accounts.exists()
+    assert AuditEvent.objects.filter(action="proxy.health_change", target=str(proxy.pk)).exists()
+    # a dead proxy is no longer handed out
+    refused = client.post("/api/v1/proxies/allocate", {"account_id": accounts[0].pk}, format="json")
+    assert refused.status_code == 429
+
+
+def test_dead_proxy_comes_back_alive(client, socks):
+    server = socks()
+    proxy = ProxyFactory(port=server.port, username="", health=Proxy.Health.DEAD)
+    assert check(client, proxy)["health"] == "alive"
+
+
+def test_check_all_job_checks_the_pool(socks):
+    server = socks()
+    good = ProxyFactory(port=server.port, username="")
+    bad = ProxyFactory(port=_free_port(), consecutive_failures=2)
+    ProxyFactory(is_disabled=True, port=_free_port())
+    summary = proxies_check_all()
+    assert summary["checked"] == 2 and summary["alive"] == 1 and summary["died"] == 1
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.health == "alive" and bad.health == "dead"
+
+
+def test_unknown_proxy_is_404(client):
+    assert client.post("/api/v1/proxies/424242/check-health").status_code == 404
