@@ -1,0 +1,42 @@
+"""Catalogue cache: entries are keyed by a version that every change to the inventory bumps,
+so invalidation is one write and stale entries simply expire."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+_VERSION_KEY = "proxyshop:catalog:version"
+
+
+def catalog_version() -> str:
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add() so two first readers agree on one version
+        cache.add(_VERSION_KEY, version, timeout=None)
+        version = cache.get(_VERSION_KEY) or version
+    return version
+
+
+def catalog_bump() -> None:
+    """Invalidate every cached catalogue answer (after the current transaction commits)."""
+    transaction.on_commit(lambda: cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None))
+
+
+def catalog_cached(name: str, params: dict, ttl: int, compute: Callable[[], Any]) -> Any:
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"proxyshop:catalog:{catalog_version()}:{name}:{digest[:32]}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    value = compute()
+    if ttl > 0:
+        cache.set(key, value, timeout=ttl)
+    return value

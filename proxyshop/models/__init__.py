@@ -1,0 +1,16 @@
+from .catalog import Product, ProductState, ProductType, SyncRun
+from .orders import Order, OrderStatus, ProviderRollback, PurchaseBatch
+from .wallet import LedgerEntry, Wallet
+
+__all__ = [
+    "LedgerEntry",
+    "Order",
+    "OrderStatus",
+    "Product",
+    "ProductState",
+    "ProductType",
+    "ProviderRollback",
+    "PurchaseBatch",
+    "SyncRun",
+    "Wallet",
+]

@@ -1,0 +1,94 @@
+"""Orders (one bought proxy each), batches, and provider purchases undone by a failed batch."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from secrets_app.fields import EncryptedJSONField
+
+
+class OrderStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REFUNDED = "refunded", "Refunded"
+
+
+class PurchaseBatch(models.Model):
+    batch_id = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="proxyshop_batch_unique_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.batch_id
+
+
+class Order(models.Model):
+    """A sold proxy. Credentials are encrypted at rest; one order per product ever."""
+
+    order_id = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_orders"
+    )
+    product = models.OneToOneField(
+        "proxyshop.Product", on_delete=models.PROTECT, related_name="order"
+    )
+    batch = models.ForeignKey(
+        PurchaseBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    proxy_id = models.BigIntegerField(db_index=True)
+    credentials_id = models.BigIntegerField()
+    credentials = EncryptedJSONField()
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    provider_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
+    )
+    refundable = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="proxyshop_order_unique_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class ProviderRollback(models.Model):
+    """A provider purchase the shop tried to undo because its batch failed."""
+
+    batch_ref = models.CharField(max_length=32, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    proxy_id = models.BigIntegerField()
+    credentials_id = models.BigIntegerField()
+    refunded = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"rollback {self.batch_ref} proxy {self.proxy_id}"

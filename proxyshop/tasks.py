@@ -1,0 +1,27 @@
+"""Thin Celery tasks of the proxy shop."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from config.errors import Conflict, DomainError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="proxyshop.sync_inventory", ignore_result=True)
+def sync_inventory_task(country_code: str | None = None) -> dict | None:
+    """The periodic sync (beat row created by migration 0002). A run that finds another one
+    holding the lock is recorded as skipped; a provider failure is recorded on its SyncRun."""
+    from .services.sync import proxies_sync
+
+    try:
+        run = proxies_sync(trigger="beat", country_code=country_code)
+    except Conflict:
+        return None
+    except DomainError as exc:
+        logger.warning("proxy sync failed: %s", exc.message)
+        return {"error": exc.message}
+    return {"sync_run": run.pk, "added": run.added, "updated": run.updated, "removed": run.removed}

@@ -1,0 +1,39 @@
+"""The fake provider on 127.0.0.1, wired into the shop through the settings registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fakes.provider import FakeProvider
+from proxyshop.models import Product
+from proxyshop.services import proxies_sync
+from secrets_app.models import SystemSetting
+
+TOKEN = "test-provider-token"
+
+
+def configure(**values) -> None:
+    """Store registry overrides directly (no audit noise); the cache is cleared per test."""
+    from django.core.cache import cache
+
+    for key, value in values.items():
+        SystemSetting.objects.update_or_create(key=f"proxyshop.{key}", defaults={"value": value})
+        cache.delete(f"setting:v1:proxyshop.{key}")
+
+
+@pytest.fixture
+def provider(db) -> Iterator[FakeProvider]:
+    fake = FakeProvider(token=TOKEN).start()
+    configure(api_url=fake.url, api_token=TOKEN, timeout="2", retry_backoff="0.01")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stocked(provider) -> list[Product]:
+    """20 proxies at the provider, synced into the shop."""
+    provider.add_proxies(20)
+    proxies_sync(trigger="test")
+    return list(Product.objects.order_by("id"))
