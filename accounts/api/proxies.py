@@ -19,6 +19,7 @@ from ..services.proxies import (
     proxy_rotate,
 )
 from ..services.proxy_health import proxy_check_health
+from ..services.proxy_shop import proxy_import_from_shop_order
 from . import serializers as s
 from .common import CONFLICT, ERRORS, EXHAUSTED, NOT_FOUND, paginated, query_params
 
@@ -173,3 +174,23 @@ class ProxyCheckHealthView(APIView):
         """CheckHealth: TCP connect + SOCKS5 handshake now; latency and failure count."""
         report = proxy_check_health(proxy_id=proxy_id, actor=request.user, request=request)
         return Response(s.ProxyHealthSerializer(report).data)
+
+
+class ProxyFromShopOrderView(APIView):
+    permission_classes = [IsOperatorRole]
+
+    @extend_schema(
+        request=s.ShopOrderImportSerializer,
+        responses={201: s.ProxyListSerializer, **NOT_FOUND, **CONFLICT, **ERRORS},
+        tags=["proxies"],
+        operation_id="proxies_from_shop_order",
+    )
+    def post(self, request):
+        """Add the proxy bought in a proxy-shop order to the fleet's pool."""
+        data = s.ShopOrderImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proxy = proxy_import_from_shop_order(
+            order_id=data.validated_data["order_id"], actor=request.user, request=request
+        )
+        proxy.bound_accounts = 0
+        return Response(s.ProxyListSerializer(proxy).data, status=status.HTTP_201_CREATED)

@@ -277,3 +277,7 @@ class HealthCheckSerializer(serializers.Serializer):
 class HealthSerializer(serializers.Serializer):
     status = enum(["SERVING", "NOT_SERVING"])
     checks = serializers.DictField(child=HealthCheckSerializer())
+
+
+class ShopOrderImportSerializer(serializers.Serializer):
+    order_id = serializers.CharField(max_length=32)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("proxies", proxies.ProxyListView.as_view(), name="proxies-list"),
     path("proxies/allocate", proxies.ProxyAllocateView.as_view(), name="proxies-allocate"),
     path("proxies/release", proxies.ProxyReleaseView.as_view(), name="proxies-release"),
+    path(
+        "proxies/from-shop-order",
+        proxies.ProxyFromShopOrderView.as_view(),
+        name="proxies-from-shop-order",
+    ),
     path("proxies/rotate", proxies.ProxyRotateView.as_view(), name="proxies-rotate"),
     path(
         "proxies/<int:proxy_id>/check-health",
