@@ -103,6 +103,22 @@ def envelope(
     }
 
 
+def go_duration(seconds: int) -> str:
+    """A duration the way Vault prints it (Go's time.Duration: `0s`, `45s`, `1m0s`, `3h25m19s`)."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def rfc3339(value) -> str:
+    """Vault's time format (UTC, `Z`); "" for none, as Vault writes an unset deletion_time."""
+    return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
 def unknown_parameter_warnings(body: dict, known: set[str]) -> list[str]:
     unknown = sorted(key for key in body if key not in known)
     if not unknown:

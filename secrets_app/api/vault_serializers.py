@@ -75,6 +75,26 @@ class VaultTokenLookupSerializer(serializers.Serializer):
     bound_cidrs = serializers.ListField(child=serializers.CharField())
 
 
+class VaultKVOptionsSerializer(serializers.Serializer):
+    cas = serializers.IntegerField(required=False, min_value=0)
+
+
+class VaultKVWriteSerializer(serializers.Serializer):
+    data = serializers.DictField()
+    options = VaultKVOptionsSerializer(required=False)
+
+
+class VaultKVMetadataSerializer(serializers.Serializer):
+    max_versions = serializers.IntegerField(required=False, min_value=0)
+    cas_required = serializers.BooleanField(required=False)
+    delete_version_after = serializers.CharField(required=False)
+    custom_metadata = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class VaultKVVersionsSerializer(serializers.Serializer):
+    versions = serializers.ListField(child=serializers.IntegerField(min_value=1))
+
+
 ERRORS = {
     400: OpenApiResponse(VaultErrorSerializer, description="Bad input or a cas mismatch"),
     403: OpenApiResponse(VaultErrorSerializer, description="Missing or refused token"),

@@ -28,7 +28,7 @@ from ..services.tokens import (
     tokens_revoke,
 )
 from . import vault_serializers as s
-from .vault import VaultAPIView, VaultError, unknown_parameter_warnings
+from .vault import VaultAPIView, VaultError, go_duration, unknown_parameter_warnings
 
 CREATE_PARAMS = {
     "policies",
@@ -73,13 +73,6 @@ def _bool(value: Any, field: str, default: bool) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
         return value.lower() in ("true", "1")
     raise VaultError(400, [f"{field}: expected a boolean"])
-
-
-def _go_duration(seconds: int) -> str:
-    """Vault prints durations the Go way (`768h0m0s`)."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes}m{secs}s"
 
 
 def _ttl_of(token: Token) -> int:
@@ -132,15 +125,15 @@ class TokenCreateView(VaultAPIView):
         explicit_max = _duration(body.get("explicit_max_ttl"), "explicit_max_ttl")
         if explicit_max and explicit_max > max_ttl:
             warnings.append(
-                f'Explicit max TTL of "{_go_duration(explicit_max)}" is greater than system/mount '
-                f'allowed value; value is being capped to "{_go_duration(max_ttl)}"'
+                f'Explicit max TTL of "{go_duration(explicit_max)}" is greater than system/mount '
+                f'allowed value; value is being capped to "{go_duration(max_ttl)}"'
             )
             explicit_max = max_ttl
         cap = min(explicit_max or max_ttl, max_ttl)
         if ttl and ttl > cap:
             warnings.append(
-                f'TTL of "{_go_duration(ttl)}" exceeded the effective max_ttl of '
-                f'"{_go_duration(cap)}"; TTL value is capped accordingly'
+                f'TTL of "{go_duration(ttl)}" exceeded the effective max_ttl of '
+                f'"{go_duration(cap)}"; TTL value is capped accordingly'
             )
             ttl = cap
         num_uses = body.get("num_uses", 0)
@@ -254,8 +247,8 @@ class TokenRenewSelfView(VaultAPIView):
         if result["capped"]:
             wanted = increment or token.ttl_seconds
             warnings.append(
-                f'TTL of "{_go_duration(wanted)}" exceeded the effective max_ttl of '
-                f'"{_go_duration(_ttl_of(token))}"; TTL value is capped accordingly'
+                f'TTL of "{go_duration(wanted)}" exceeded the effective max_ttl of '
+                f'"{go_duration(_ttl_of(token))}"; TTL value is capped accordingly'
             )
         return self.ok(auth=auth_block(token, self.raw_token()), warnings=warnings)
 

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from . import vault_kv as kv
 from . import vault_tokens as tokens
 
 urlpatterns = [
@@ -19,5 +20,11 @@ urlpatterns = [
         tokens.TokenRevokeSelfView.as_view(),
         name="vault-token-revoke-self",
     ),
+    path("secret/data/<path:path>", kv.DataView.as_view(), name="vault-kv-data"),
+    path("secret/metadata/<path:path>", kv.MetadataView.as_view(), name="vault-kv-metadata"),
+    re_path(r"^secret/metadata/?$", kv.MetadataView.as_view(), name="vault-kv-metadata-root"),
+    path("secret/delete/<path:path>", kv.DeleteView.as_view(), name="vault-kv-delete"),
+    path("secret/undelete/<path:path>", kv.UndeleteView.as_view(), name="vault-kv-undelete"),
+    path("secret/destroy/<path:path>", kv.DestroyView.as_view(), name="vault-kv-destroy"),
     re_path(r"^.*$", tokens.NoRouteView.as_view(), name="vault-no-route"),
 ]
