@@ -82,3 +82,14 @@ def test_export_round_trips_through_import(tmp_path):
     run("import_accounts", str(path))
     account = Account.objects.get(login="rt")
     assert account.password == "rt-pw" and account.additional_data == {"a": "1"}
+
+
+def test_demo_seed_is_idempotent():
+    from accounts.demo import seed
+
+    out = io.StringIO()
+    seed(out)
+    seed(out)
+    assert Account.objects.filter(tags__contains=["demo"]).count() == 5
+    assert Account.objects.get(login="demo_vk_1").proxy_id is not None
+    assert Account.objects.get(login="demo_max_1").status == "banned"
