@@ -26,7 +26,9 @@ def catalog_version() -> str:
 
 
 def catalog_bump() -> None:
-    """Invalidate every cached catalogue answer (after the current transaction commits)."""
+    """Invalidate every cached catalogue answer: now, and again after the current transaction
+    commits, so a reader that cached the pre-commit state in between is discarded too."""
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
     transaction.on_commit(lambda: cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
