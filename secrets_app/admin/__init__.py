@@ -1,1 +1,4 @@
-from . import identity  # noqa: F401
+from . import (
+    identity,  # noqa: F401
+    kv,  # noqa: F401
+)

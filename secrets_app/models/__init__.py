@@ -1,12 +1,13 @@
 from .audit import AuditEvent
 from .identity import ApiClient, RefreshToken, Role, Token, User
 from .jobs import JobRun
-from .kv import Secret, SecretVersion, WrappedSecret
+from .kv import AuditChain, Secret, SecretVersion, WrappedSecret
 from .policies import Policy
 from .settings import SystemSetting
 
 __all__ = [
     "ApiClient",
+    "AuditChain",
     "AuditEvent",
     "JobRun",
     "Policy",

@@ -1,0 +1,368 @@
+"""Admin of the secrets store: secrets (metadata only, audited reveal), policies with a path
+tester, settings and security as forms, and the audit chain status with a JSON-lines export."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from config.errors import DomainError
+
+from ..models import AuditChain, Policy, Secret, SecretVersion, SystemSetting, Token, User
+from ..registry import definitions
+from ..security import FIELDS as SECURITY_FIELDS
+from ..services import kv
+from ..services.audit import audit_export, audit_record, audit_verify
+from ..services.policies import policy_test, validate_rules
+from ..services.sys import security_update, setting_change, settings_describe
+
+REVEAL_LIMIT = 5
+
+
+class SecretVersionInline(admin.TabularInline):
+    """Versions with their state; never the value."""
+
+    model = SecretVersion
+    fields = ("version", "created_at", "deletion_time", "destroyed", "created_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-version",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Secret)
+class SecretAdmin(admin.ModelAdmin):
+    list_display = (
+        "path",
+        "current_version",
+        "oldest_version",
+        "max_versions",
+        "cas_required",
+        "expires_at",
+        "updated_at",
+    )
+    list_filter = ("cas_required",)
+    search_fields = ("path",)
+    readonly_fields = (
+        "id",
+        "path",
+        "current_version",
+        "oldest_version",
+        "created_at",
+        "updated_at",
+        "created_by",
+    )
+    fields = readonly_fields + (
+        "metadata",
+        "max_versions",
+        "cas_required",
+        "delete_version_after",
+        "expires_at",
+    )
+    inlines = [SecretVersionInline]
+    actions = ["reveal", "soft_delete_current"]
+
+    def has_add_permission(self, request):
+        return False  # values are written through the API (or secrets_import)
+
+    def save_model(self, request, obj, form, change):
+        kv.secret_metadata_update(
+            path=obj.path,
+            max_versions=obj.max_versions,
+            cas_required=obj.cas_required,
+            delete_version_after=obj.delete_version_after,
+            custom_metadata=obj.metadata,
+            user=request.user,
+            context=None,
+            request=request,
+        )
+        Secret.objects.filter(pk=obj.pk).update(expires_at=obj.expires_at)
+
+    def delete_model(self, request, obj):
+        kv.secret_delete_all(path=obj.path, user=request.user, context=None, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for secret in queryset:
+            self.delete_model(request, secret)
+
+    @admin.action(description="Reveal the current value (audited)")
+    def reveal(self, request, queryset):
+        if queryset.count() > REVEAL_LIMIT:
+            self.message_user(
+                request, f"Reveal at most {REVEAL_LIMIT} secrets at once.", messages.ERROR
+            )
+            return None
+        shown = []
+        for secret in queryset.order_by("path"):
+            try:
+                _, version = kv.secret_read(
+                    path_or_id=secret.path, user=request.user, context=None, request=request
+                )
+            except DomainError as exc:
+                shown.append({"path": secret.path, "error": exc.message})
+                continue
+            value = version.value
+            shown.append(
+                {
+                    "path": secret.path,
+                    "version": version.version,
+                    "value": value if isinstance(value, str) else json.dumps(value, indent=2),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Revealed secrets",
+            "shown": shown,
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "secrets_app/admin/reveal.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Soft-delete the current version")
+    def soft_delete_current(self, request, queryset):
+        for secret in queryset:
+            try:
+                kv.secret_delete_versions(
+                    path=secret.path, user=request.user, context=None, request=request
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{secret.path}: {exc.message}", messages.ERROR)
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Policy
+        fields = ("name", "description", "rules", "roles", "users")
+
+    def clean_rules(self):
+        try:
+            return validate_rules(self.cleaned_data["rules"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class PathTestForm(forms.Form):
+    path = forms.CharField(max_length=512)
+    capability = forms.ChoiceField(
+        choices=[(c, c) for c in ("read", "create", "update", "delete", "list")]
+    )
+    username = forms.CharField(required=False, help_text="test a user (session) …")
+    accessor = forms.CharField(required=False, help_text="… or a token, by its accessor")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("username")) == bool(data.get("accessor")):
+            raise forms.ValidationError("Give a username or a token accessor.")
+        return data
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyForm
+    list_display = ("name", "description", "rule_count", "roles", "updated_at")
+    search_fields = ("name", "description")
+    filter_horizontal = ("users",)
+    change_list_template = "secrets_app/admin/policy_change_list.html"
+
+    @admin.display(description="rules")
+    def rule_count(self, obj: Policy) -> int:
+        return len(obj.rules or [])
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="policy.update" if change else "policy.create",
+            target_type="policy",
+            target=obj.name,
+            request=request,
+            data={"rules": obj.rules, "roles": obj.roles},
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "test/",
+                self.admin_site.admin_view(self.path_tester),
+                name="secrets_app_policy_test",
+            )
+        ] + super().get_urls()
+
+    def path_tester(self, request):
+        form = PathTestForm(request.POST or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                path_ = kv.normalize_path(data["path"], folder=data["path"].endswith("/"))
+            except DomainError as exc:
+                form.add_error("path", exc.message)
+                path_ = None
+            subject = None
+            if path_ is not None and data["username"]:
+                subject = User.objects.filter(username=data["username"]).first()
+                if subject is None:
+                    form.add_error("username", "No such user.")
+                else:
+                    result = policy_test(user=subject, path=path_, capability=data["capability"])
+            elif path_ is not None:
+                token = (
+                    Token.objects.select_related("user").filter(accessor=data["accessor"]).first()
+                )
+                if token is None:
+                    form.add_error("accessor", "No such token.")
+                else:
+                    result = policy_test(token=token, path=path_, capability=data["capability"])
+            if result is not None:
+                result.update(path=path_, capability=data["capability"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Policy path tester",
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "secrets_app/admin/policy_test.html", context)
+
+
+def _setting_field(item: dict) -> forms.Field:
+    kind = item["type"]
+    label = item["key"]
+    common = {"label": label, "required": False, "help_text": item["description"]}
+    if kind == "bool":
+        return forms.BooleanField(**common)
+    if kind == "json":
+        return forms.JSONField(**common)
+    if item["secret"]:
+        return forms.CharField(widget=forms.PasswordInput(render_value=False), **common)
+    return forms.CharField(**common)
+
+
+@admin.register(SystemSetting)
+class SettingsAdmin(admin.ModelAdmin):
+    """Settings and the security configuration as forms, validated by the registry; every
+    change goes through the same service as the API (admins only, audited old → new)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "security/",
+                self.admin_site.admin_view(self.security_view),
+                name="secrets_app_security",
+            )
+        ] + super().get_urls()
+
+    def _form_view(self, request, items: list[dict], title: str, save):
+        initial = {i["key"]: i["value"] for i in items}
+        form = forms.Form(request.POST or None, initial=initial)
+        for item in items:
+            form.fields[item["key"]] = _setting_field(item)
+        if request.method == "POST" and form.is_valid():
+            changed = {}
+            for item in items:
+                key = item["key"]
+                new = form.cleaned_data.get(key)
+                if item["secret"] and new in ("", None):
+                    continue  # an empty password box keeps the secret value
+                if item["type"] != "bool" and new in ("", None):
+                    continue
+                if str(new) != str(initial.get(key)):
+                    changed[key] = new
+            try:
+                save(changed)
+            except DomainError as exc:
+                errors = getattr(exc, "errors", [{"msg": exc.message}])
+                for error in errors:
+                    form.add_error(None, error["msg"])
+            else:
+                self.message_user(request, f"Saved {len(changed)} change(s).")
+                return HttpResponseRedirect(request.path)
+        return TemplateResponse(
+            request,
+            "secrets_app/admin/settings.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "opts": self.model._meta,
+                "security_url": reverse("admin:secrets_app_security"),
+            },
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        keys = [d.key for d in definitions() if not d.key.startswith("security.")]
+        items = settings_describe(keys)
+
+        def save(changed):
+            for key, value in changed.items():
+                setting_change(key=key, value=value, user=request.user, request=request)
+
+        return self._form_view(request, items, "Settings", save)
+
+    def security_view(self, request):
+        items = settings_describe([f"security.{name}" for name in SECURITY_FIELDS])
+
+        def save(changed):
+            if changed:
+                security_update(
+                    changes={k.removeprefix("security."): v for k, v in changed.items()},
+                    user=request.user,
+                    request=request,
+                )
+
+        return self._form_view(request, items, "Security configuration", save)
+
+
+@admin.register(AuditChain)
+class AuditChainAdmin(admin.ModelAdmin):
+    """The chain status (verified on open) and the export of the log as JSON lines."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="secrets_app_auditchain_export",
+            )
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        report = audit_verify()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Audit chain status",
+            "report": report,
+            "opts": self.model._meta,
+            "export_url": reverse("admin:secrets_app_auditchain_export"),
+        }
+        return TemplateResponse(request, "secrets_app/admin/audit_chain.html", context)
+
+    def export_view(self, request):
+        audit_record(action="audit.export", target_type="audit", request=request)
+        lines = (line + "\n" for line in audit_export())
+        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
+        return response
