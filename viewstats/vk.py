@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 import httpx
@@ -15,15 +16,22 @@ ACCESS_ERRORS = {15, 18, 30}  # access denied / deleted / private: the post cann
 
 
 _clients: dict[int, httpx.Client] = {}
+_lock = threading.Lock()
 
 
 def _client() -> httpx.Client:
-    # One keep-alive pool per process (a forked worker must not share its parent's sockets).
+    """One keep-alive pool per process (a forked worker must not share its parent's sockets).
+    Call it before reserving a rate-limit slot: creating the pool takes long enough to make
+    requests arrive out of their slots."""
     pid = os.getpid()
-    if pid not in _clients:
-        _clients.clear()
-        _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=20))
-    return _clients[pid]
+    with _lock:
+        if pid not in _clients:
+            _clients.clear()
+            _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=20))
+        return _clients[pid]
+
+
+prepare = _client
 
 
 class VKError(Exception):

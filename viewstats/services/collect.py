@@ -155,6 +155,7 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     tokens = list(cfg["viewstats.vk_tokens"] or [])
     if not tokens:
         return _finish(claim, every(Outcome(FAILED, reason="No VK token is configured.")), cfg)
+    vk.prepare()
     token, wait = upstream.token_pick(Platform.VK, tokens)
     if token is None:
         report = _finish(claim, every(Outcome(REQUEUE, reason="Waiting for a VK token.")), cfg)
