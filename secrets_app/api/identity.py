@@ -187,13 +187,15 @@ class UserCreateView(APIView):
     permission_classes = [IsAdminRole]
 
     @extend_schema(
-        request=s.UserCreateSerializer, responses={200: s.UserSerializer, **ERRORS}, tags=["users"]
+        request=s.PlatformUserCreateSerializer,
+        responses={200: s.PlatformUserSerializer, **ERRORS},
+        tags=["users"],
     )
     def post(self, request):
-        data = s.UserCreateSerializer(data=request.data)
+        data = s.PlatformUserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_create(**data.validated_data, actor=request.user, request=request)
-        return Response(s.UserSerializer(user).data)
+        return Response(s.PlatformUserSerializer(user).data)
 
 
 class UserDeleteView(APIView):

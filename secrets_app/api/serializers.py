@@ -130,14 +130,14 @@ class TokenAdminSerializer(serializers.ModelSerializer):
         ]
 
 
-class UserCreateSerializer(serializers.Serializer):
+class PlatformUserCreateSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.USER)
     password = serializers.CharField(trim_whitespace=False, max_length=1024)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class PlatformUserSerializer(serializers.ModelSerializer):
     created_at = serializers.DateTimeField(source="date_joined")
 
     class Meta:
