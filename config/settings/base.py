@@ -18,7 +18,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Comma-separated Fernet keys: the first encrypts, all decrypt (see README, key rotation).
 # The default key is public and serves the embedded demo only; production settings refuse it.
-INSECURE_DEFAULT_ENCRYPTION_KEY = "ZGVtby1rZXktZG8tbm90LXVzZS1pbi1wcm9kdWN0aW9uIQ="
+INSECURE_DEFAULT_ENCRYPTION_KEY = "ZGVtby1rZXktbm90LWZvci1wcm9kdWN0aW9uLXVzZSE="
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", INSECURE_DEFAULT_ENCRYPTION_KEY)
 
 INSTALLED_APPS = [

@@ -68,3 +68,9 @@ def test_a_value_no_key_decrypts_raises_and_is_reported(settings):
     assert "gAAAA" not in str(excinfo.value)  # never the ciphertext either
     with pytest.raises(CommandError):
         call_command("rotate_encryption_keys")
+
+
+def test_the_default_keyring_works_out_of_the_box():
+    from secrets_app import crypto
+
+    assert crypto.decrypt(crypto.encrypt("round trip")) == "round trip"
