@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from config.redis import get_redis
 from secrets_app.registry import setting_get, settings_get_many
@@ -133,9 +133,13 @@ def event_stream(
     heartbeat = conf["warming.sse_heartbeat_seconds"]
     types = set(event_types)
     client = get_redis()
-    source = (
-        _redis_source(client, last_event_id) if client is not None else _db_source(last_event_id)
-    )
+    if client is not None:
+        source = _redis_source(client, last_event_id)
+        # A stream may stay open for an hour: it must not hold a database connection (the
+        # request's authentication opened one) while it only reads Redis.
+        connections.close_all()
+    else:
+        source = _db_source(last_event_id)
     yield "retry: 3000\n: stream open\n\n"
     last_beat = time.monotonic()
     while True:
