@@ -22,7 +22,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -61,9 +61,9 @@ class VaultJSONParser(BaseParser):
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise VaultError(400, [f"failed to parse JSON input: {exc}"]) from None
+            raise VaultError(400, [f"failed to decode JSON input: {exc}"]) from None
         if not isinstance(data, dict):
-            raise VaultError(400, ["failed to parse JSON input: the body must be a JSON object"])
+            raise VaultError(400, ["failed to decode JSON input: the body must be a JSON object"])
         return data
 
 
@@ -88,7 +88,6 @@ def envelope(
     warnings: list[str] | None = None,
     lease_duration: int = 0,
     renewable: bool = False,
-    mount_type: str = "",
 ) -> dict:
     return {
         "request_id": str(uuid.uuid4()),
@@ -99,8 +98,12 @@ def envelope(
         "wrap_info": None,
         "warnings": warnings or None,
         "auth": auth,
-        "mount_type": mount_type,
     }
+
+
+def multierror(message: str) -> str:
+    """Vault wraps some errors in Go's multierror text; clients match on it."""
+    return f"1 error occurred:\n\t* {message}\n\n"
 
 
 def go_duration(seconds: int) -> str:
@@ -112,6 +115,14 @@ def go_duration(seconds: int) -> str:
     if minutes:
         return f"{minutes}m{secs}s"
     return f"{secs}s"
+
+
+def human_duration(seconds: int) -> str:
+    """A duration as Vault's warnings print it: zero units left out (`5h`, `767h59m59s`)."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+    return text or "0s"
 
 
 def rfc3339(value) -> str:
@@ -148,9 +159,7 @@ def error_response(exc: Exception) -> Response | None:
     if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
         return Response({"errors": [PERMISSION_DENIED]}, status=403)
     if isinstance(exc, exceptions.MethodNotAllowed):
-        return Response(
-            {"errors": ["1 error occurred:\n\t* unsupported operation\n\n"]}, status=405
-        )
+        return Response({"errors": [multierror("unsupported operation")]}, status=405)
     if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
         detail = exc.detail
         return Response({"errors": [str(detail)]}, status=400)
@@ -169,7 +178,6 @@ class VaultAPIView(APIView):
     parser_classes = [VaultJSONParser]
     renderer_classes = [VaultJSONRenderer]
     content_negotiation_class = AlwaysJSON
-    mount_type = ""
 
     @property
     def allowed_methods(self):
@@ -186,15 +194,16 @@ class VaultAPIView(APIView):
 
     def ok(self, *, data: Any = None, auth: dict | None = None, warnings=None, **kw) -> Response:
         return Response(
-            envelope(data=data, auth=auth, warnings=warnings, mount_type=self.mount_type, **kw),
+            envelope(data=data, auth=auth, warnings=warnings, **kw),
             status=status.HTTP_200_OK,
         )
 
-    def no_content(self, *, warnings: list[str] | None = None) -> Response:
+    def no_content(self, *, warnings: list[str] | None = None) -> HttpResponse:
         # Vault answers 200 with the envelope instead of 204 when it has warnings to give.
         if warnings:
             return self.ok(warnings=warnings)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        # A plain response: DRF would drop the Content-Type of an empty body; Vault keeps it.
+        return HttpResponse(status=status.HTTP_204_NO_CONTENT, content_type="application/json")
 
     def handle_exception(self, exc):
         response = error_response(exc)

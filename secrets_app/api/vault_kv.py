@@ -7,10 +7,13 @@ string through our own API reads here as `{"value": "<string>"}`.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
+
+from config.errors import NotFound
 
 from ..services.kv import (
     VersionDeleted,
@@ -55,13 +58,11 @@ def _versions(body: dict) -> list[int]:
         except ValueError:
             raise VaultError(400, ["versions: expected a list of version numbers"]) from None
     if not isinstance(versions, list) or not versions:
-        raise VaultError(400, ["no version number provided"])
+        raise VaultError(400, ["No version number provided"])
     return versions
 
 
 class _KVView(VaultAPIView):
-    mount_type = "kv"
-
     def kv_args(self) -> dict:
         return {"user": self.request.user, "context": self.request.auth, "request": self.request}
 
@@ -136,7 +137,9 @@ class DataView(_KVView):
         operation_id="vault_kv_delete_latest",
     )
     def delete(self, request, path: str):
-        secret_delete_versions(path=path, versions=None, **self.kv_args())
+        # Deleting what is not there succeeds, as in Vault (policies are still checked first).
+        with suppress(NotFound):
+            secret_delete_versions(path=path, versions=None, **self.kv_args())
         return self.no_content()
 
 
@@ -165,10 +168,12 @@ class MetadataView(_KVView):
             data={
                 "cas_required": secret.cas_required,
                 "created_time": rfc3339(secret.created_at),
+                "current_metadata_version": 0,
                 "current_version": secret.current_version,
                 "custom_metadata": secret.metadata or None,
                 "delete_version_after": go_duration(secret.delete_version_after),
                 "max_versions": secret.max_versions,
+                "metadata_cas_required": False,
                 "oldest_version": secret.oldest_version,
                 "updated_time": rfc3339(secret.updated_at),
                 "versions": versions,
@@ -222,7 +227,8 @@ class MetadataView(_KVView):
         operation_id="vault_kv_metadata_delete",
     )
     def delete(self, request, path: str = ""):
-        secret_delete_all(path=path, **self.kv_args())
+        with suppress(NotFound):
+            secret_delete_all(path=path, **self.kv_args())
         return self.no_content()
 
 
@@ -240,7 +246,9 @@ def _versions_view(service, operation: str, doc: str):
         def post(self, request, path: str):
             body = self.body()
             warnings = unknown_parameter_warnings(body, {"versions"})
-            service(path=path, versions=_versions(body), **self.kv_args())
+            versions = _versions(body)
+            with suppress(NotFound):
+                service(path=path, versions=versions, **self.kv_args())
             return self.no_content(warnings=warnings)
 
         @extend_schema(
@@ -265,4 +273,22 @@ UndeleteView = _versions_view(
 )
 DestroyView = _versions_view(
     secret_destroy_versions, "destroy", "/v1/secret/destroy/<path>: erase versions for good."
+)
+
+
+@extend_schema(exclude=True)
+class UnknownKVPathView(_KVView):
+    """/v1/secret/<anything else>: Vault's hint that KV v2 paths go through data/ or metadata/."""
+
+    def _hint(self, request, *args, **kwargs) -> Response:
+        response = self.ok(warnings=[KV_V1_HINT])
+        response.status_code = 404
+        return response
+
+    get = post = put = patch = delete = list = _hint
+
+
+KV_V1_HINT = (
+    "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API "
+    "endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation."
 )

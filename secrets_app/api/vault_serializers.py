@@ -33,7 +33,6 @@ class VaultEnvelopeSerializer(serializers.Serializer):
     wrap_info = serializers.JSONField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField(), allow_null=True)
     auth = VaultAuthSerializer(allow_null=True)
-    mount_type = serializers.CharField()
 
 
 class VaultTokenCreateSerializer(serializers.Serializer):

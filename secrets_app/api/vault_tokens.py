@@ -28,7 +28,13 @@ from ..services.tokens import (
     tokens_revoke,
 )
 from . import vault_serializers as s
-from .vault import VaultAPIView, VaultError, go_duration, unknown_parameter_warnings
+from .vault import (
+    VaultAPIView,
+    VaultError,
+    human_duration,
+    multierror,
+    unknown_parameter_warnings,
+)
 
 CREATE_PARAMS = {
     "policies",
@@ -105,8 +111,6 @@ def _rfc3339(value) -> str | None:
 class TokenCreateView(VaultAPIView):
     """POST /v1/auth/token/create: a child token of the calling token, never more than it."""
 
-    mount_type = "token"
-
     @extend_schema(
         request=s.VaultTokenCreateSerializer,
         responses={200: s.VaultEnvelopeSerializer, **s.ERRORS},
@@ -125,15 +129,15 @@ class TokenCreateView(VaultAPIView):
         explicit_max = _duration(body.get("explicit_max_ttl"), "explicit_max_ttl")
         if explicit_max and explicit_max > max_ttl:
             warnings.append(
-                f'Explicit max TTL of "{go_duration(explicit_max)}" is greater than system/mount '
-                f'allowed value; value is being capped to "{go_duration(max_ttl)}"'
+                f'Explicit max TTL of "{human_duration(explicit_max)}" is greater than '
+                f'system/mount allowed value; value is being capped to "{human_duration(max_ttl)}"'
             )
             explicit_max = max_ttl
         cap = min(explicit_max or max_ttl, max_ttl)
         if ttl and ttl > cap:
             warnings.append(
-                f'TTL of "{go_duration(ttl)}" exceeded the effective max_ttl of '
-                f'"{go_duration(cap)}"; TTL value is capped accordingly'
+                f'TTL of "{human_duration(ttl)}" exceeded the effective max_ttl of '
+                f'"{human_duration(cap)}"; TTL value is capped accordingly'
             )
             ttl = cap
         num_uses = body.get("num_uses", 0)
@@ -177,8 +181,6 @@ class TokenCreateView(VaultAPIView):
 
 class TokenLookupSelfView(VaultAPIView):
     """GET (or POST) /v1/auth/token/lookup-self: describe the calling token."""
-
-    mount_type = "token"
 
     @extend_schema(
         responses={200: s.VaultEnvelopeSerializer, **s.ERRORS},
@@ -225,8 +227,6 @@ class TokenLookupSelfView(VaultAPIView):
 class TokenRenewSelfView(VaultAPIView):
     """POST /v1/auth/token/renew-self: extend the calling token, capped at its max TTL."""
 
-    mount_type = "token"
-
     @extend_schema(
         request=s.VaultRenewSelfSerializer,
         responses={200: s.VaultEnvelopeSerializer, **s.ERRORS},
@@ -246,17 +246,16 @@ class TokenRenewSelfView(VaultAPIView):
         token = result["token"]
         if result["capped"]:
             wanted = increment or token.ttl_seconds
+            # Like Vault, the "effective max_ttl" is what is left until the token's max expiry.
             warnings.append(
-                f'TTL of "{go_duration(wanted)}" exceeded the effective max_ttl of '
-                f'"{go_duration(_ttl_of(token))}"; TTL value is capped accordingly'
+                f'TTL of "{human_duration(wanted)}" exceeded the effective max_ttl of '
+                f'"{human_duration(_ttl_of(token))}"; TTL value is capped accordingly'
             )
         return self.ok(auth=auth_block(token, self.raw_token()), warnings=warnings)
 
 
 class TokenRevokeSelfView(VaultAPIView):
     """POST /v1/auth/token/revoke-self: revoke the calling token and its children. 204."""
-
-    mount_type = "token"
 
     @extend_schema(
         request=None,
@@ -277,9 +276,9 @@ class TokenRevokeSelfView(VaultAPIView):
 
 @extend_schema(exclude=True)
 class NoRouteView(VaultAPIView):
-    """Anything else under /v1/: 404 with Vault's empty error list (after authentication)."""
+    """Anything else under /v1/: 404 "unsupported path", as Vault (after authentication)."""
 
     def _missing(self, request, *args, **kwargs) -> Response:
-        raise VaultError(404, [])
+        raise VaultError(404, [multierror("unsupported path")])
 
     get = post = put = patch = delete = list = _missing

@@ -26,5 +26,6 @@ urlpatterns = [
     path("secret/delete/<path:path>", kv.DeleteView.as_view(), name="vault-kv-delete"),
     path("secret/undelete/<path:path>", kv.UndeleteView.as_view(), name="vault-kv-undelete"),
     path("secret/destroy/<path:path>", kv.DestroyView.as_view(), name="vault-kv-destroy"),
+    re_path(r"^secret/.*$", kv.UnknownKVPathView.as_view(), name="vault-kv-unknown"),
     re_path(r"^.*$", tokens.NoRouteView.as_view(), name="vault-no-route"),
 ]

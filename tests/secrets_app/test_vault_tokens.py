@@ -19,7 +19,6 @@ ENVELOPE_KEYS = {
     "wrap_info",
     "warnings",
     "auth",
-    "mount_type",
 }
 
 
@@ -158,13 +157,15 @@ def test_bad_json_is_400(vault, user, make_token):
     for bad in ("{not json", "[1, 2]"):
         response = vault("POST", "/v1/auth/token/create", raw, raw_body=bad)
         body = assert_vault_json(response, 400)
-        assert "failed to parse JSON" in body["errors"][0]
+        assert "failed to decode JSON" in body["errors"][0]
 
 
-def test_missing_path_is_404_with_empty_errors(vault, user, make_token):
+def test_unknown_route_is_404_unsupported_path(vault, user, make_token):
     raw = make_token(user)
     body = assert_vault_json(vault("GET", "/v1/sys/nothing/here", raw), 404)
-    assert body == {"errors": []}
+    assert body == {"errors": ["1 error occurred:\n\t* unsupported path\n\n"]}
+    kv1 = assert_vault_json(vault("GET", "/v1/secret/nothing", raw), 404)
+    assert kv1["data"] is None and "versioned K/V" in kv1["warnings"][0]
     # without a token the answer says nothing about the route
     assert vault("GET", "/v1/sys/nothing/here").status_code == 403
 
