@@ -292,3 +292,8 @@ KV_V1_HINT = (
     "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API "
     "endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation."
 )
+
+
+@extend_schema(exclude=True)
+class MetadataRootView(MetadataView):
+    """/v1/secret/metadata/ itself: LIST of the top level (documented with the path form)."""

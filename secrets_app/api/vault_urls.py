@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path("secret/data/<path:path>", kv.DataView.as_view(), name="vault-kv-data"),
     path("secret/metadata/<path:path>", kv.MetadataView.as_view(), name="vault-kv-metadata"),
-    re_path(r"^secret/metadata/?$", kv.MetadataView.as_view(), name="vault-kv-metadata-root"),
+    re_path(r"^secret/metadata/?$", kv.MetadataRootView.as_view(), name="vault-kv-metadata-root"),
     path("secret/delete/<path:path>", kv.DeleteView.as_view(), name="vault-kv-delete"),
     path("secret/undelete/<path:path>", kv.UndeleteView.as_view(), name="vault-kv-undelete"),
     path("secret/destroy/<path:path>", kv.DestroyView.as_view(), name="vault-kv-destroy"),
