@@ -48,7 +48,7 @@ def _broker() -> dict:
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url) as conn:
             conn.ensure_connection(max_retries=1, timeout=_TIMEOUT)
     except Exception as exc:
         return {"status": "fail", "detail": type(exc).__name__}
