@@ -21,6 +21,7 @@ from ..services.accounts import (
     account_create,
     account_credentials_reveal,
     account_status_change,
+    account_tags_set,
     can_view_credentials,
 )
 from ..services.proxies import proxy_allocate, proxy_release
@@ -155,7 +156,9 @@ class AccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["tags", "updated_at"])
+            account_tags_set(
+                account_id=obj.pk, tags=obj.tags or [], actor=request.user, request=request
+            )
             return
         data = form.cleaned_data
         tags = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]

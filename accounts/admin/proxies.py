@@ -11,7 +11,12 @@ from django.utils.html import format_html
 from config.errors import DomainError
 
 from ..models import Account, Proxy, ProxyCheck
-from ..services.proxies import proxy_create, proxy_release
+from ..services.proxies import (
+    proxies_set_disabled,
+    proxy_create,
+    proxy_release,
+    proxy_update,
+)
 from ..services.proxy_health import proxy_check_health
 from ..services.proxy_shop import proxy_import_from_shop_order
 
@@ -169,9 +174,11 @@ class ProxyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
+            changed = list(form.changed_data)
             if not data.get("password"):
                 obj.password = Proxy.objects.get(pk=obj.pk).password
-            obj.save()
+                changed = [f for f in changed if f != "password"]
+            proxy_update(proxy=obj, changed=changed, actor=request.user, request=request)
             return
         if data.get("shop_order_id"):
             created = proxy_import_from_shop_order(
@@ -213,8 +220,16 @@ class ProxyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable (no new allocations)")
     def disable(self, request, queryset):
-        self.message_user(request, f"{queryset.update(is_disabled=True)} proxy(ies) disabled.")
+        ids = list(queryset.values_list("pk", flat=True))
+        count = proxies_set_disabled(
+            proxy_ids=ids, disabled=True, actor=request.user, request=request
+        )
+        self.message_user(request, f"{count} proxy(ies) disabled.")
 
     @admin.action(description="Enable")
     def enable(self, request, queryset):
-        self.message_user(request, f"{queryset.update(is_disabled=False)} proxy(ies) enabled.")
+        ids = list(queryset.values_list("pk", flat=True))
+        count = proxies_set_disabled(
+            proxy_ids=ids, disabled=False, actor=request.user, request=request
+        )
+        self.message_user(request, f"{count} proxy(ies) enabled.")

@@ -253,3 +253,25 @@ def account_credentials_reveal(*, account_id: int, actor: Any, request: Any = No
         "phone": account.phone or "",
         "additional": {str(k): str(v) for k, v in (account.additional_data or {}).items()},
     }
+
+
+def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None, request: Any = None):
+    """Replace an account's tags (sorted, unique); audited with the old and new tags."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(pk=account_id).first()
+        if account is None:
+            raise NotFound("Account not found.")
+        old = list(account.tags or [])
+        account.tags = sorted({str(t).strip() for t in tags if str(t).strip()})
+        account.save(update_fields=["tags", "updated_at"])
+        user, name = _actor_parts(actor)
+        audit_record(
+            action="account.tags_set",
+            target_type="account",
+            target=str(account.pk),
+            actor=user,
+            accessor="" if user else name,
+            request=request,
+            data={"old": old, "new": account.tags},
+        )
+    return account

@@ -49,7 +49,7 @@ def _broker() -> dict:
 
     try:
         with app.connection_for_write(url) as conn:
-            conn.ensure_connection(max_retries=1, timeout=_TIMEOUT)
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=_TIMEOUT)
     except Exception as exc:
         return {"status": "fail", "detail": type(exc).__name__}
     return {"status": "ok", "detail": ""}

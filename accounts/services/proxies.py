@@ -361,3 +361,35 @@ def proxy_for_account(*, account_id: int) -> Proxy:
     if account.proxy is None:
         raise NotFound("The account has no proxy.")
     return account.proxy
+
+
+def proxy_update(
+    *, proxy: Proxy, changed: list[str], actor: Any = None, request: Any = None
+) -> Proxy:
+    """Save an edited proxy (admin form); audited with the names of the changed fields only."""
+    with transaction.atomic():
+        proxy.save()
+        audit_record(
+            action="proxy.update",
+            target_type="proxy",
+            target=str(proxy.pk),
+            data={"changed": sorted(changed)},
+            **_actor_kwargs(actor, request),
+        )
+    return proxy
+
+
+def proxies_set_disabled(
+    *, proxy_ids: list[int], disabled: bool, actor: Any = None, request: Any = None
+) -> int:
+    """Disable (no new allocations; bound accounts keep their proxy) or enable proxies."""
+    with transaction.atomic():
+        count = Proxy.objects.filter(pk__in=proxy_ids).update(is_disabled=disabled)
+        audit_record(
+            action="proxy.disable" if disabled else "proxy.enable",
+            target_type="proxy",
+            target=",".join(map(str, proxy_ids))[:500],
+            data={"count": count},
+            **_actor_kwargs(actor, request),
+        )
+    return count

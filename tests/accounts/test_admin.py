@@ -139,3 +139,24 @@ def test_dashboard_and_sms_list(operator_user):
 
 def test_plain_user_has_no_admin(user):
     assert login(user).get("/admin/accounts/account/").status_code == 302
+
+
+def test_admin_edits_are_audited_without_secrets(operator_user):
+    account = AccountFactory(tags=["old"])
+    proxy = ProxyFactory(password="keep-me")
+    client = login(operator_user)
+    response = client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {
+            "tags": '["new", "b"]',
+            "status_changes-TOTAL_FORMS": "0",
+            "status_changes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Account.objects.get(pk=account.pk).tags == ["b", "new"]
+    assert AuditEvent.objects.get(action="account.tags_set").data["old"] == ["old"]
+    client.post("/admin/accounts/proxy/", {"action": "disable", "_selected_action": [proxy.pk]})
+    proxy.refresh_from_db()
+    assert proxy.is_disabled and AuditEvent.objects.filter(action="proxy.disable").exists()
+    assert proxy.password == "keep-me"
