@@ -69,6 +69,19 @@ class FakeProvider:
         }
         for (method, path), handler in routes.items():
             self.server.route(method, BASE + path, self._wrap(names[path], handler))
+        self._routes = list(self.server.routes)
+
+    def reset(self) -> None:
+        """Forget every proxy, purchase, injected failure, extra route and request."""
+        with self._lock:
+            self.items.clear()
+            self.raw_items.clear()
+            self.bought.clear()
+            self._failures.clear()
+            self.balance = None
+            self.refund_window = 3600
+            self.server.routes[:] = self._routes
+            self.server.requests.clear()
 
     # --- lifecycle ---
     def start(self) -> FakeProvider:

@@ -125,6 +125,17 @@ def _replay(user: User, key: str, product_id: int) -> Order | None:
     return order
 
 
+def _check(product: Product | None, wallet: Wallet, price) -> None:
+    if product is None:
+        raise NotFound("Unknown product.")
+    if product.state == ProductState.SOLD:
+        raise Conflict("This proxy has already been sold.", code="sold")
+    if product.state != ProductState.AVAILABLE:
+        raise Conflict("This proxy is no longer available.", code="unavailable")
+    if wallet.balance < price:
+        raise PaymentRequired(f"Not enough balance: {wallet.balance} available, {price} needed.")
+
+
 def _refusal(action: str, exc: DomainError, *, user: User, request, data: dict) -> None:
     audit_record(
         action=action,
@@ -150,24 +161,17 @@ def proxy_purchase(
     if key and (existing := _replay(user, key, product_id)) is not None:
         return existing, True
     price = shop_price()
-    wallet_for_user(user=user)
     failure: ProviderError | None = None
     try:
+        # Unlocked pre-checks answer hopeless requests without queueing on row locks; every
+        # check is repeated under the locks below, which alone decide.
+        _check(Product.objects.filter(pk=product_id).first(), wallet_for_user(user=user), price)
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(user=user)
             if key and (existing := _replay(user, key, product_id)) is not None:
                 return existing, True
             product = Product.objects.select_for_update().filter(pk=product_id).first()
-            if product is None:
-                raise NotFound("Unknown product.")
-            if product.state == ProductState.SOLD:
-                raise Conflict("This proxy has already been sold.", code="sold")
-            if product.state != ProductState.AVAILABLE:
-                raise Conflict("This proxy is no longer available.", code="unavailable")
-            if wallet.balance < price:
-                raise PaymentRequired(
-                    f"Not enough balance: {wallet.balance} available, {price} needed."
-                )
+            _check(product, wallet, price)
             with ProviderClient() as client:
                 try:
                     bought = _buy(client, product)

@@ -23,12 +23,19 @@ def configure(**values) -> None:
         cache.delete(f"setting:v1:proxyshop.{key}")
 
 
-@pytest.fixture
-def provider(db) -> Iterator[FakeProvider]:
+@pytest.fixture(scope="session")
+def _provider_server() -> Iterator[FakeProvider]:
+    # One server for the session (stopping one costs half a second); reset per test.
     fake = FakeProvider(token=TOKEN).start()
-    configure(api_url=fake.url, api_token=TOKEN, timeout="2", retry_backoff="0.01")
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def provider(db, _provider_server) -> FakeProvider:
+    _provider_server.reset()
+    configure(api_url=_provider_server.url, api_token=TOKEN, timeout="2", retry_backoff="0.01")
+    return _provider_server
 
 
 @pytest.fixture
