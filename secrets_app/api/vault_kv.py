@@ -13,8 +13,9 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from config.errors import NotFound
+from config.errors import NotFound, PermissionDenied
 
+from ..registry import setting_get, setting_reset, setting_set
 from ..services.kv import (
     VersionDeleted,
     secret_delete_all,
@@ -297,3 +298,52 @@ KV_V1_HINT = (
 @extend_schema(exclude=True)
 class MetadataRootView(MetadataView):
     """/v1/secret/metadata/ itself: LIST of the top level (documented with the path form)."""
+
+
+class ConfigView(_KVView):
+    """/v1/secret/config: the store-wide KV settings (max_versions is
+    `secrets.default_max_versions` of the settings registry; only admins change it)."""
+
+    @extend_schema(
+        responses={200: s.VaultEnvelopeSerializer, **s.ERRORS},
+        tags=KV_TAGS,
+        operation_id="vault_kv_config_read",
+    )
+    def get(self, request):
+        return self.ok(
+            data={
+                "cas_required": False,
+                "delete_version_after": "0s",
+                "max_versions": setting_get("secrets.default_max_versions"),
+                "metadata_cas_required": False,
+            }
+        )
+
+    @extend_schema(
+        request=s.VaultKVConfigSerializer,
+        responses={**s.NO_CONTENT, **s.ERRORS},
+        tags=KV_TAGS,
+        operation_id="vault_kv_config_write",
+    )
+    def post(self, request):
+        if not request.user.is_admin:
+            raise PermissionDenied()
+        body = self.body()
+        known = {"max_versions", "cas_required", "delete_version_after"}
+        warnings = unknown_parameter_warnings(body, known)
+        if body.get("cas_required") or body.get("delete_version_after") not in (None, "", 0, "0s"):
+            warnings.append(
+                "cas_required and delete_version_after are set per secret here "
+                "(secret/metadata/<path>); the store-wide values were ignored"
+            )
+        max_versions = body.get("max_versions")
+        if max_versions in (0, "0"):
+            setting_reset(key="secrets.default_max_versions", actor=request.user, request=request)
+        elif max_versions is not None:
+            setting_set(
+                key="secrets.default_max_versions",
+                value=max_versions,
+                actor=request.user,
+                request=request,
+            )
+        return self.no_content(warnings=warnings)

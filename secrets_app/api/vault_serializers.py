@@ -94,6 +94,12 @@ class VaultKVVersionsSerializer(serializers.Serializer):
     versions = serializers.ListField(child=serializers.IntegerField(min_value=1))
 
 
+class VaultKVConfigSerializer(serializers.Serializer):
+    max_versions = serializers.IntegerField(required=False, min_value=0)
+    cas_required = serializers.BooleanField(required=False)
+    delete_version_after = serializers.CharField(required=False)
+
+
 ERRORS = {
     400: OpenApiResponse(VaultErrorSerializer, description="Bad input or a cas mismatch"),
     403: OpenApiResponse(VaultErrorSerializer, description="Missing or refused token"),

@@ -20,6 +20,7 @@ urlpatterns = [
         tokens.TokenRevokeSelfView.as_view(),
         name="vault-token-revoke-self",
     ),
+    path("secret/config", kv.ConfigView.as_view(), name="vault-kv-config"),
     path("secret/data/<path:path>", kv.DataView.as_view(), name="vault-kv-data"),
     path("secret/metadata/<path:path>", kv.MetadataView.as_view(), name="vault-kv-metadata"),
     re_path(r"^secret/metadata/?$", kv.MetadataRootView.as_view(), name="vault-kv-metadata-root"),

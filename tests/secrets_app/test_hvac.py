@@ -207,3 +207,31 @@ def test_refused_tokens_and_policies(vault, live_server):
     wrong_ip = vault(owner, bound_cidrs=["192.0.2.0/24"])
     with pytest.raises(exceptions.Forbidden):
         wrong_ip.auth.token.lookup_self()
+
+
+@pytest.mark.filterwarnings("ignore:The raise_on_deleted_version:DeprecationWarning")
+def test_patch_read_secret_and_configuration(root_client, vault):
+    kv = root_client.secrets.kv.v2
+    kv.create_or_update_secret(path="p/app", secret={"a": "1", "b": "2"})
+    patched = kv.patch(path="p/app", secret={"b": "3", "c": "4"}, mount_point="secret")
+    assert patched["data"]["version"] == 2
+    read = kv.read_secret(path="p/app", mount_point="secret")
+    assert read["data"]["data"] == {"a": "1", "b": "3", "c": "4"}
+
+    assert kv.read_configuration(mount_point="secret")["data"]["max_versions"] == 10
+    assert kv.configure(max_versions=4, mount_point="secret").status_code == 204
+    assert kv.read_configuration(mount_point="secret")["data"]["max_versions"] == 4
+    for n in range(5):
+        kv.create_or_update_secret(path="p/many", secret={"n": str(n)})
+    meta = kv.read_secret_metadata(path="p/many")["data"]
+    assert sorted(meta["versions"], key=int) == ["2", "3", "4", "5"]  # oldest pruned
+
+    user_client = vault(UserFactory(role="user"))
+    with pytest.raises(exceptions.Forbidden):
+        user_client.secrets.kv.v2.configure(max_versions=100, mount_point="secret")
+    assert (
+        AuditEvent.objects.filter(
+            action="setting.change", target="secrets.default_max_versions"
+        ).count()
+        == 1
+    )
