@@ -121,3 +121,20 @@ def test_check_all_job_checks_the_pool(socks):
 
 def test_unknown_proxy_is_404(client):
     assert client.post("/api/v1/proxies/424242/check-health").status_code == 404
+
+
+def test_http_proxy_gets_a_tcp_check_only(client, socks):
+    server = socks(username="must-not-matter", password="x")
+    proxy = ProxyFactory(port=server.port, protocol="http", username="", password="")
+    assert check(client, proxy)["healthy"] is True
+
+
+def test_beat_task_records_a_job_run(socks):
+    from accounts.tasks import proxies_check_health_task
+    from secrets_app.models import JobRun
+
+    server = socks()
+    ProxyFactory(port=server.port, username="")
+    proxies_check_health_task()
+    run = JobRun.objects.get(name="accounts.proxies_check_health")
+    assert run.status == "success" and run.result["alive"] == 1
