@@ -27,7 +27,9 @@ def create_schedules(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     for name, task, every, period, expires, description in JOBS:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
+        # other apps create intervals too, and nothing makes (every, period) unique
+        interval = IntervalSchedule.objects.filter(every=every, period=period).first()
+        interval = interval or IntervalSchedule.objects.create(every=every, period=period)
         PeriodicTask.objects.update_or_create(
             name=name,
             defaults={
