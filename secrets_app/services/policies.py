@@ -29,7 +29,7 @@ from config.errors import InvalidArgument, PermissionDenied
 
 from ..models import AuditEvent, Policy
 from ..models.policies import CAPABILITIES
-from ..policies import DEFAULT, ROOT, user_policy_names
+from ..policies import DEFAULT, ROOT
 from .audit import audit_record
 
 _GEN_KEY = "kvpolicy:gen"
@@ -113,10 +113,14 @@ def _compiled(gen: str) -> dict[str, dict]:
     return _local["policies"]
 
 
-def attached_policy_names(*, user_id: int, role: str) -> set[str]:
-    """Policy names attached to the user directly or through the role (cached per generation)."""
-    gen = _generation()
-    hit = cache.get(_USER_KEY + str(user_id))
+def attached_policy_names(
+    *, user_id: int, role: str, gen: str | None = None, hit: Any = None
+) -> set[str]:
+    """Policy names attached to the user directly or through the role (cached per generation).
+    `gen` and `hit` let a caller that already fetched them from the cache skip the round trip."""
+    if gen is None:
+        got = cache.get_many([_GEN_KEY, _USER_KEY + str(user_id)])
+        gen, hit = got.get(_GEN_KEY) or _generation(), got.get(_USER_KEY + str(user_id))
     if hit and hit[0] == gen and hit[1] == role:
         return set(hit[2])
     names = {name for name, p in _compiled(gen).items() if role and role in p["roles"]}
@@ -125,21 +129,33 @@ def attached_policy_names(*, user_id: int, role: str) -> set[str]:
     return names
 
 
+def _effective(*, user: Any, context: Any) -> tuple[set[str], str | None]:
+    """(effective names, policy generation or None when not fetched). One cache round trip for
+    a non-admin, none for an admin (whose `root` makes the token's names final)."""
+    role = getattr(user, "role", "") or ""
+    token_names = None if context is None else set(getattr(context, "policies", None) or [])
+    if role == "admin" and getattr(user, "is_active", True):
+        return (token_names if token_names is not None else {DEFAULT, ROOT}), None
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return set(), None
+    got = cache.get_many([_GEN_KEY, _USER_KEY + str(user_id)])
+    gen = got.get(_GEN_KEY) or _generation()
+    held = {DEFAULT} | attached_policy_names(
+        user_id=user_id, role=role, gen=gen, hit=got.get(_USER_KEY + str(user_id))
+    )
+    return (held if token_names is None else token_names & held), gen
+
+
 def effective_policies(*, user: Any, context: Any) -> set[str]:
-    held = user_policy_names(user)
-    if context is None:
-        return held
-    token_names = set(getattr(context, "policies", None) or [])
-    if ROOT in held:
-        return token_names
-    return token_names & held
+    return _effective(user=user, context=context)[0]
 
 
-def capabilities(*, names: set[str], path: str) -> set[str]:
+def capabilities(*, names: set[str], path: str, gen: str | None = None) -> set[str]:
     """The capabilities `names` give on `path` (deny already applied: empty set)."""
     if ROOT in names:
         return set(CAPABILITIES) - {"deny"}
-    policies = _compiled(_generation())
+    policies = _compiled(gen or _generation())
     found: set[str] = set()
     for name in names:
         policy = policies.get(name)
@@ -154,8 +170,8 @@ def capabilities(*, names: set[str], path: str) -> set[str]:
 
 
 def allowed(*, user: Any, context: Any, path: str, capability: str) -> bool:
-    names = effective_policies(user=user, context=context)
-    return capability in capabilities(names=names, path=path)
+    names, gen = _effective(user=user, context=context)
+    return capability in capabilities(names=names, path=path, gen=gen)
 
 
 def authorize(*, user: Any, context: Any, path: str, capability: str, request: Any = None) -> None:

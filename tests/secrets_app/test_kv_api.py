@@ -154,3 +154,26 @@ def test_cas_required_refuses_blind_writes(admin_api):
 
 def test_unauthenticated_is_401(api_client):
     assert api_client.get("/api/v1/secrets/x").status_code == 401
+
+
+def test_read_by_id_is_one_query_plus_the_audit(admin_user, make_token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from secrets_app.services import kv
+
+    secret = kv.secret_write(path="fast/one", value="v", user=admin_user, context=None).secret
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(admin_user)}")
+    client.get(f"/api/v1/secrets/{secret.id}")  # token state cached
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/api/v1/secrets/{secret.id}").status_code == 200
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"] not in ("BEGIN", "COMMIT") and "SAVEPOINT" not in q["sql"]
+    ]
+    own = [sql for sql in statements if "auditevent" not in sql and "advisory" not in sql]
+    assert len(own) == 1 and "secrets_app_secretversion" in own[0]
+    assert sum("INSERT" in sql for sql in statements) == 1

