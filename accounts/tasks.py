@@ -30,9 +30,9 @@ def proxies_check_health_task() -> None:
 
 @shared_task(name="accounts.sms_expire")
 def sms_expire_task() -> None:
-    """Beat job: fail activations whose poll chain was lost and which are past expiry."""
-    from .services.sms import sms_activations_expire
+    """Beat job: poll activations whose poll chain was lost; fail those past expiry."""
+    from .services.sms import sms_activations_sweep
 
     with tracked_job("accounts.sms_expire", lock_ttl=300) as job:
         if job is not None:
-            job.result = {"expired": sms_activations_expire()}
+            job.result = sms_activations_sweep()

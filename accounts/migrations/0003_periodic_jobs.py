@@ -13,12 +13,12 @@ JOBS = [
         "TCP connect + SOCKS5 handshake on every enabled proxy; dead ones free their accounts.",
     ),
     (
-        "accounts: expire SMS activations",
+        "accounts: sweep SMS activations",
         "accounts.sms_expire",
         1,
         "minutes",
         50,
-        "Fail SMS activations past their expiry whose poll chain was lost.",
+        "Poll SMS activations whose poll chain was lost; fail those past expiry.",
     ),
 ]
 

@@ -68,31 +68,39 @@ def sms_number_get(
     ttl, poll = settings_get_many(
         ["accounts.sms_activation_ttl", "accounts.sms_poll_interval"]
     ).values()
-    with transaction.atomic():
-        activation = SmsActivation.objects.create(
-            provider=provider.name,
-            provider_activation_id=granted.provider_activation_id,
-            phone=granted.phone,
-            service=service,
-            country=(country or "ru").lower(),
-            operator=operator,
-            status=SmsStatus.WAITING_CODE,
-            price=granted.price,
-            account_id=account_id,
-            created_by=actor if getattr(actor, "pk", None) else None,
-            expires_at=timezone.now() + timedelta(seconds=ttl),
-        )
-        audit_record(
-            action="sms.number_get",
-            target_type="sms_activation",
-            target=str(activation.pk),
-            actor=actor,
-            request=request,
-            data={"service": service, "country": activation.country, "provider": provider.name},
-        )
-        transaction.on_commit(
-            lambda: sms_poll_task.apply_async((str(activation.pk),), countdown=float(poll))
-        )
+    try:
+        with transaction.atomic():
+            activation = SmsActivation.objects.create(
+                provider=provider.name,
+                provider_activation_id=granted.provider_activation_id,
+                phone=granted.phone,
+                service=service,
+                country=(country or "ru").lower(),
+                operator=operator,
+                status=SmsStatus.WAITING_CODE,
+                price=granted.price,
+                account_id=account_id,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                expires_at=timezone.now() + timedelta(seconds=ttl),
+            )
+            audit_record(
+                action="sms.number_get",
+                target_type="sms_activation",
+                target=str(activation.pk),
+                actor=actor,
+                request=request,
+                data={"service": service, "country": activation.country, "provider": provider.name},
+            )
+            # robust: a broker hiccup must not fail a recorded, paid activation; the sweep job
+            # and GetCode itself poll activations whose poll chain never started.
+            transaction.on_commit(
+                lambda: sms_poll_task.apply_async((str(activation.pk),), countdown=float(poll)),
+                robust=True,
+            )
+    except Exception:
+        # The number is paid for at the provider: give it back when we could not record it.
+        provider.cancel(provider_activation_id=granted.provider_activation_id, refund=True)
+        raise
     return activation
 
 
@@ -114,6 +122,8 @@ def sms_poll(*, activation_id) -> bool:
         if activation is None or activation.status != SmsStatus.WAITING_CODE:
             return True
         provider = get_provider(activation.provider)
+        # Asked under the row lock so two pollers never record one outcome twice; providers'
+        # poll_code must not block (the sandbox answers from its own state).
         outcome = provider.poll_code(provider_activation_id=activation.provider_activation_id)
         if outcome.state == "received":
             _finish(activation, status=SmsStatus.CODE_RECEIVED, code=outcome.code)
@@ -134,16 +144,17 @@ def sms_poll(*, activation_id) -> bool:
         return True
 
 
-def sms_activations_expire() -> int:
-    """Fail every waiting activation past its expiry (the sweep behind lost poll tasks)."""
+def sms_activations_sweep(*, idle_seconds: int = 30) -> dict:
+    """Poll every waiting activation not touched for `idle_seconds` (a lost poll chain) and
+    fail those past expiry. Returns counts."""
+    cutoff = timezone.now() - timedelta(seconds=idle_seconds)
     ids = list(
         SmsActivation.objects.filter(
-            status=SmsStatus.WAITING_CODE, expires_at__lte=timezone.now()
+            status=SmsStatus.WAITING_CODE, updated_at__lte=cutoff
         ).values_list("pk", flat=True)
     )
-    for pk in ids:
-        sms_poll(activation_id=pk)
-    return len(ids)
+    settled = sum(1 for pk in ids if sms_poll(activation_id=pk))
+    return {"polled": len(ids), "settled": settled}
 
 
 def _get(activation_id) -> SmsActivation:
@@ -209,8 +220,14 @@ def sms_code_wait(*, activation_id, timeout_seconds: int = 120, request: Any = N
             if popped:
                 # Leave the signal for any other waiter on the same activation.
                 _signal(activation.pk)
+            else:
+                # A whole slice without news: ask the provider ourselves, in case the worker's
+                # poll chain was lost (a non-blocking call).
+                sms_poll(activation_id=activation.pk)
         else:
             time.sleep(min(0.5, remaining))
+            if int(time.monotonic() * 2) % 4 == 0:  # about every 2 s without a worker
+                sms_poll(activation_id=activation.pk)
 
 
 def sms_activation_cancel(
