@@ -15,6 +15,15 @@ from fakes.http import FakeHTTPServer
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_configured() -> None:
+    """Celery reads Django's settings once, on first access: do it before any test overrides
+    settings, so that no override leaks into the app's configuration for the rest of the run."""
+    from config.celery import app
+
+    assert app.conf.broker_url
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Each test starts with an empty Redis database (tests own the one in REDIS_URL)."""
