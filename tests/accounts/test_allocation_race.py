@@ -43,3 +43,30 @@ def test_parallel_allocations_never_share_a_proxy(live_server, make_token, opera
     assert all(body == {"detail": "no free proxy"} for code, body in results if code == 429)
     bound = Counter(Account.objects.exclude(proxy=None).values_list("proxy_id", flat=True))
     assert len(bound) == 20 and max(bound.values()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_status_changes_serialize(live_server, make_token, operator_user, parallel):
+    from accounts.models import AccountStatusChange
+
+    account = AccountFactory(status="active")
+    headers = {"Authorization": f"Bearer {make_token(operator_user)}"}
+
+    def change(i: int):
+        for attempt in range(10):
+            try:
+                response = httpx.post(
+                    f"{live_server.url}/api/v1/accounts/{account.pk}/status",
+                    json={"status": "warming", "reason": f"r{i}"},
+                    headers=headers,
+                    timeout=60,
+                )
+                return response.json()["previous_status"]
+            except httpx.TransportError:
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("the live server kept refusing connections")
+
+    previous = Counter(parallel(10, change))
+    # the row lock makes exactly one request see "active"; the others see the change it made
+    assert previous == {"active": 1, "warming": 9}
+    assert AccountStatusChange.objects.filter(account=account).count() == 1
