@@ -160,3 +160,14 @@ def test_admin_edits_are_audited_without_secrets(operator_user):
     proxy.refresh_from_db()
     assert proxy.is_disabled and AuditEvent.objects.filter(action="proxy.disable").exists()
     assert proxy.password == "keep-me"
+
+
+def test_fleet_overview_page(operator_user, user):
+    AccountFactory(platform="telegram", login="page-tg", status="active")
+    AccountFactory(platform="vk", login="page-vk", status="banned", password="pw-not-shown")
+    client = login(operator_user)
+    html = client.get("/fleet/?platform=telegram").content.decode()
+    assert "page-tg" in html and "page-vk" not in html and "pw-not-shown" not in html
+    assert "Accounts by platform and status (2)" in html
+    assert login(user).get("/fleet/").status_code == 403
+    assert Client().get("/fleet/").status_code == 302
