@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.errors import Conflict
@@ -85,52 +85,115 @@ def _chunks(values: list, size: int):
         yield values[start : start + size]
 
 
+# PostgreSQL types of the columns a sync writes, for the array-based bulk statements.
+_PG_TYPES = {
+    "id": "bigint",
+    "proxy_id": "bigint",
+    "ip": "varchar",
+    "country": "varchar",
+    "country_code": "varchar",
+    "city": "varchar",
+    "region": "varchar",
+    "zip": "varchar",
+    "isp": "varchar",
+    "org": "varchar",
+    "speed": "integer",
+    "type": "varchar",
+    "provider_status": "smallint",
+    "datestamp": "varchar",
+    "state": "varchar",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+def _insert(rows: list[dict]) -> None:
+    """One INSERT per chunk. On PostgreSQL the rows travel as column arrays (unnest): Django's
+    bulk_create compiles every value in Python and is several times slower at 10k rows."""
+    if connection.vendor != "postgresql":
+        Product.objects.bulk_create([Product(**row) for row in rows])
+        return
+    columns = list(rows[0])
+    casts = ", ".join(f"%s::{_PG_TYPES[c]}[]" for c in columns)
+    # identifiers come from the fixed _PG_TYPES table, values travel as parameters
+    table = Product._meta.db_table
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({casts})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[row[c] for row in rows] for c in columns])
+
+
+def _update(rows: list[dict]) -> None:
+    """One UPDATE … FROM unnest(…) per chunk; bulk_update's CASE WHEN grows quadratically."""
+    if connection.vendor != "postgresql":
+        Product.objects.bulk_update([Product(**row) for row in rows], list(rows[0])[1:])
+        return
+    columns = list(rows[0])  # "id" first
+    casts = ", ".join(f"%s::{_PG_TYPES[c]}[]" for c in columns)
+    sets = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+    names = ", ".join(columns)
+    sql = (
+        f"UPDATE {Product._meta.db_table} AS p SET {sets} "  # noqa: S608 - fixed identifiers
+        f"FROM unnest({casts}) AS v({names}) WHERE p.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[row[c] for row in rows] for c in columns])
+
+
 @transaction.atomic
 def _apply(run: SyncRun, fetched: _Fetched, *, page_size: int, country_code: str | None) -> None:
     now = timezone.now()
     ids = list(fetched.items)
-    added: list[Product] = []
-    changed: list[Product] = []
+    added = updated = 0
     reappeared: list[int] = []
     for chunk in _chunks(ids, page_size):
         existing = {
-            p.proxy_id: p
-            for p in Product.objects.filter(proxy_id__in=chunk).only(
-                "id", "proxy_id", "state", *SYNC_FIELDS
+            row[0]: row
+            for row in Product.objects.filter(proxy_id__in=chunk).values_list(
+                "proxy_id", "id", "state", *SYNC_FIELDS
             )
         }
+        inserts: list[dict] = []
+        updates: list[dict] = []
         for proxy_id in chunk:
             values = _values(fetched.items[proxy_id])
-            product = existing.get(proxy_id)
-            if product is None:
-                added.append(Product(proxy_id=proxy_id, created_at=now, updated_at=now, **values))
+            row = existing.get(proxy_id)
+            if row is None:
+                inserts.append(
+                    {
+                        "proxy_id": proxy_id,
+                        **values,
+                        "state": ProductState.AVAILABLE,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 continue
-            if product.state == ProductState.SOLD:
+            product_id, state = row[1], row[2]
+            if state == ProductState.SOLD:
                 continue
-            if product.state == ProductState.UNAVAILABLE:
-                reappeared.append(product.id)
-            if any(getattr(product, name) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(product, name, value)
-                product.updated_at = now
-                changed.append(product)
-    Product.objects.bulk_create(added, batch_size=page_size)
-    if changed:
-        Product.objects.bulk_update(changed, [*SYNC_FIELDS, "updated_at"], batch_size=page_size)
-    back = 0
+            if state == ProductState.UNAVAILABLE:
+                reappeared.append(product_id)
+            if row[3:] != tuple(values[name] for name in SYNC_FIELDS):
+                updates.append({"id": product_id, **values, "updated_at": now})
+            elif state != ProductState.UNAVAILABLE:
+                continue
+            updated += 1
+        if inserts:
+            _insert(inserts)
+        if updates:
+            # never touches `state`: a product sold meanwhile stays sold
+            _update(updates)
+        added += len(inserts)
     if reappeared:
-        back = Product.objects.filter(id__in=reappeared, state=ProductState.UNAVAILABLE).update(
+        Product.objects.filter(id__in=reappeared, state=ProductState.UNAVAILABLE).update(
             state=ProductState.AVAILABLE, removed_at=None, updated_at=now
         )
     gone = Product.objects.filter(state=ProductState.AVAILABLE).exclude(proxy_id__in=ids)
     if country_code:
         gone = gone.filter(country_code=country_code)
-    removed = gone.update(state=ProductState.UNAVAILABLE, removed_at=now, updated_at=now)
-    # a reappeared product counts once even if its fields changed too
-    updated = len({p.id for p in changed} | (set(reappeared) if back else set()))
-    run.added = len(added)
+    run.removed = gone.update(state=ProductState.UNAVAILABLE, removed_at=now, updated_at=now)
+    run.added = added
     run.updated = updated
-    run.removed = removed
     run.skipped = max(run.total_fetched - run.added - run.updated, 0)
     catalog_bump()
 
