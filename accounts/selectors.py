@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from .models import Account, AccountStatus, Platform, Proxy, SmsActivation
+
+
+def _has_tag(tag: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(tags__contains=[tag])
+    # SQLite (embedded mode) has no JSON containment: match the JSON-encoded element.
+    return Q(tags__icontains=json.dumps(tag))
 
 
 def account_list(
@@ -22,11 +32,11 @@ def account_list(
     if status:
         qs = qs.filter(status=status)
     if tag:
-        qs = qs.filter(tags__contains=[tag])
+        qs = qs.filter(_has_tag(tag))
     if has_proxy is not None:
         qs = qs.filter(proxy__isnull=not has_proxy)
     if q:
-        qs = qs.filter(Q(login__icontains=q) | Q(tags__contains=[q]))
+        qs = qs.filter(Q(login__icontains=q) | _has_tag(q))
     return qs
 
 
