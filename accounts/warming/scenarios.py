@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from config.errors import InvalidArgument
 
@@ -152,6 +154,10 @@ def _active_windows(start: datetime, end: datetime, hours: dict) -> list[tuple[d
     return windows
 
 
+def _cumulative(weights: dict) -> tuple[list[str], list[float]]:
+    return list(weights), list(accumulate(weights.values()))
+
+
 def plan_day(
     *,
     definition: dict,
@@ -168,14 +174,18 @@ def plan_day(
     count = rng.randint(band["actions_per_day"]["min"], band["actions_per_day"]["max"])
     if definition.get("max_actions_per_day") is not None:
         count = min(count, definition["max_actions_per_day"])
-    weights = dict(band["action_types"])
     caps = dict(band.get("caps", {}))
+    weights = {k: w for k, w in band["action_types"].items() if caps.get(k, 1) > 0}
+    names, cumulative = _cumulative(weights)
+    used: Counter[str] = Counter()
     types: list[str] = []
-    while len(types) < count and weights:
-        kind = rng.choices(list(weights), weights=list(weights.values()))[0]
+    while len(types) < count and names:
+        kind = rng.choices(names, cum_weights=cumulative)[0]
         types.append(kind)
-        if kind in caps and types.count(kind) >= caps[kind]:
+        used[kind] += 1
+        if kind in caps and used[kind] >= caps[kind]:
             weights.pop(kind)
+            names, cumulative = _cumulative(weights)
     windows = _active_windows(
         day_start, day_end, definition.get("active_hours", {"start": 0, "end": 24})
     )

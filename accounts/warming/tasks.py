@@ -27,6 +27,14 @@ def warming_run_actions(action_ids: list[int]) -> list[str]:
     return [warming_action_run(action_id=action_id) for action_id in action_ids]
 
 
+@shared_task(name="warming.fan_out", ignore_result=True)
+def warming_fan_out(action_ids: list[int], batch: int) -> int:
+    """Split a large tick's action ids into run_actions messages (off the tick's clock)."""
+    for start in range(0, len(action_ids), batch):
+        warming_run_actions.delay(action_ids[start : start + batch])
+    return len(action_ids)
+
+
 @shared_task(name="warming.settle_tasks", ignore_result=True)
 def warming_settle_tasks(task_ids: list[int]) -> list[str]:
     from .services.lifecycle import warming_complete_if_done

@@ -125,7 +125,11 @@ class WarmingAction(models.Model):
     """One planned action. Its status only moves forward, by conditional UPDATEs:
     planned -> queued -> running -> succeeded | failed | unknown, or planned|queued -> skipped."""
 
-    task = models.ForeignKey(WarmingTask, on_delete=models.CASCADE, related_name="actions")
+    # No separate index on task: the unique (task, index) serves lookups by task, and every
+    # index costs time on the tick's bulk UPDATEs.
+    task = models.ForeignKey(
+        WarmingTask, on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
     day = models.PositiveIntegerField()
     index = models.PositiveIntegerField(help_text="Position of the action within its task.")
     action_type = models.CharField(max_length=16, choices=ActionType.choices)
@@ -157,7 +161,6 @@ class WarmingAction(models.Model):
                 condition=Q(status__in=["queued", "running"]),
                 name="warming_action_inflight_idx",
             ),
-            models.Index(fields=["task", "status", "scheduled_at"], name="warming_action_task_idx"),
         ]
 
     def __str__(self) -> str:
