@@ -19,7 +19,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.errors import InvalidArgument, NotFound, ResourceExhausted
+from config.errors import Conflict, DomainError, InvalidArgument, NotFound, ResourceExhausted
 from secrets_app.models import AuditEvent
 from secrets_app.registry import setting_get
 from secrets_app.services.audit import audit_record
@@ -61,8 +61,6 @@ def proxy_create(
     request: Any = None,
 ) -> Proxy:
     """Add one proxy to the pool. Raises InvalidArgument or Conflict (same host/port/user)."""
-    from config.errors import Conflict
-
     host = (host or "").strip()
     if not host or any(c.isspace() for c in host):
         raise InvalidArgument("A host is required.", field="host")
@@ -125,8 +123,6 @@ def proxies_import_lines(
     request: Any = None,
 ) -> dict:
     """Add every good line; report the others. Returns {"created": [Proxy], "errors": [...]}."""
-    from config.errors import DomainError
-
     created, errors = [], []
     for index, line in enumerate(lines):
         if not line.strip():

@@ -99,7 +99,8 @@ def accounts_import(*, rows: list[dict], atomic: bool = False, actor: Any = "imp
         target_type="account",
         accessor=actor if isinstance(actor, str) else "",
         actor=None if isinstance(actor, str) else actor,
-        outcome="success" if not errors else ("denied" if atomic else "success"),
+        # an atomic import with errors changed nothing: recorded as refused
+        outcome="denied" if atomic and errors else "success",
         data={"rows": len(rows), "created": created, "errors": len(errors), "atomic": atomic},
     )
     return {"created": created, "errors": errors}
