@@ -1,0 +1,240 @@
+"""Admin screens of the proxy shop. Actions call the same services as the API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from config.errors import DomainError
+
+from .models import LedgerEntry, Order, Product, ProviderRollback, PurchaseBatch, SyncRun, Wallet
+from .selectors import dashboard_data, scheduler_status
+from .services import order_refund, proxies_sync, wallet_topup
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "proxy_id",
+        "country_code",
+        "city",
+        "isp",
+        "type",
+        "speed",
+        "state",
+        "updated_at",
+    )
+    list_filter = ("state", "type", "country_code")
+    search_fields = ("=proxy_id", "ip", "city", "isp")
+    list_per_page = 100
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order_id",
+        "user",
+        "proxy_id",
+        "price",
+        "status",
+        "refundable",
+        "created_at",
+        "refunded_at",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("order_id", "user__username", "=proxy_id")
+    # credentials are never shown here: buyers reveal them on their own order page
+    exclude = ("credentials",)
+    actions = ["refund"]
+
+    @admin.action(description="Refund selected orders (provider is asked; rules apply)")
+    def refund(self, request, queryset):
+        for order in queryset:
+            try:
+                amount = order_refund(actor=request.user, order_id=order.order_id, request=request)
+                self.message_user(request, f"{order.order_id}: refunded {amount}.")
+            except DomainError as exc:
+                self.message_user(request, f"{order.order_id}: {exc.message}", messages.WARNING)
+
+
+class LedgerInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "amount", "balance_after", "order", "note", "actor")
+    readonly_fields = fields
+    ordering = ("-id",)
+    max_num = 0
+
+
+class TopupForm(forms.Form):
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    note = forms.CharField(max_length=500, required=False)
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ("user", "balance", "updated_at")
+    search_fields = ("user__username",)
+    inlines = [LedgerInline]
+    actions = ["topup"]
+
+    @admin.action(description="Top up the selected wallets")
+    def topup(self, request, queryset):
+        form = TopupForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for wallet in queryset.select_related("user"):
+                try:
+                    wallet_topup(
+                        actor=request.user,
+                        username=wallet.user.username,
+                        amount=form.cleaned_data["amount"],
+                        note=form.cleaned_data["note"],
+                        request=request,
+                    )
+                    self.message_user(request, f"{wallet.user.username}: topped up.")
+                except DomainError as exc:
+                    self.message_user(
+                        request, f"{wallet.user.username}: {exc.message}", messages.ERROR
+                    )
+            return None
+        return render(
+            request,
+            "admin/proxyshop/wallet/topup.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "wallets": queryset,
+                "title": "Top up wallets",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "wallet",
+        "kind",
+        "amount",
+        "balance_after",
+        "order",
+        "actor",
+        "note",
+    )
+    list_filter = ("kind",)
+    search_fields = ("wallet__user__username", "order__order_id", "note")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "sync_time",
+        "status",
+        "trigger",
+        "country_code",
+        "total_fetched",
+        "total_available_external",
+        "added",
+        "updated",
+        "skipped",
+        "removed",
+        "duration",
+        "short_error",
+    )
+    list_filter = ("status", "trigger")
+    change_list_template = "admin/proxyshop/syncrun/change_list.html"
+
+    @admin.display(description="error")
+    def short_error(self, obj: SyncRun) -> str:
+        return obj.error[:80]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "sync-now/",
+                self.admin_site.admin_view(self.sync_now),
+                name="proxyshop_syncrun_sync_now",
+            ),
+            path(
+                "dashboard/", self.admin_site.admin_view(self.dashboard), name="proxyshop_dashboard"
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "scheduler": scheduler_status()}
+        return super().changelist_view(request, extra_context)
+
+    def sync_now(self, request):
+        if request.method == "POST":
+            try:
+                run = proxies_sync(trigger="admin", actor=request.user, request=request)
+                self.message_user(
+                    request,
+                    f"Sync done: {run.added} added, {run.updated} updated, {run.removed} removed.",
+                )
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:proxyshop_syncrun_changelist"))
+
+    def dashboard(self, request):
+        data = dashboard_data()
+        max_revenue = max((float(d["revenue"]) for d in data["days"]), default=0) or 1
+        max_sales = max((max(d["sales"], d["refunds"]) for d in data["days"]), default=0) or 1
+        max_country = max((c["n"] for c in data["countries"]), default=0) or 1
+        for day in data["days"]:
+            day["revenue_pct"] = round(float(day["revenue"]) * 100 / max_revenue)
+            day["sales_pct"] = round(day["sales"] * 100 / max_sales)
+            day["refunds_pct"] = round(day["refunds"] * 100 / max_sales)
+        for country in data["countries"]:
+            country["pct"] = round(country["n"] * 100 / max_country)
+        return TemplateResponse(
+            request,
+            "admin/proxyshop/dashboard.html",
+            {
+                **self.admin_site.each_context(request),
+                **data,
+                "title": "Proxy shop dashboard",
+            },
+        )
+
+
+@admin.register(PurchaseBatch)
+class PurchaseBatchAdmin(ReadOnlyAdmin):
+    list_display = ("batch_id", "user", "created_at")
+    search_fields = ("batch_id", "user__username")
+
+
+@admin.register(ProviderRollback)
+class ProviderRollbackAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "batch_ref",
+        "user",
+        "proxy_id",
+        "credentials_id",
+        "refunded",
+        "message",
+    )
+    list_filter = ("refunded",)

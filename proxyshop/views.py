@@ -1,0 +1,160 @@
+"""Storefront pages under /shop/ (session login). They call the same services as the API."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.errors import DomainError
+from secrets_app.registry import setting_get
+from secrets_app.services.audit import audit_record
+
+from . import selectors
+from .models import Product, ProductState, ProductType
+from .services import order_refund, proxy_purchase
+from .services.common import shop_price
+
+FILTERS = ("country_code", "city", "type", "isp", "max_speed")
+
+
+def _filters(request) -> dict:
+    out = {}
+    for key in FILTERS:
+        value = request.GET.get(key, "").strip()
+        if not value:
+            continue
+        if key == "max_speed":
+            if not value.isdigit():
+                continue
+            value = int(value)
+        if key == "type" and value not in ProductType.values:
+            continue
+        out[key] = value
+    return out
+
+
+@login_required
+def catalog(request):
+    filters = _filters(request)
+    page_size = setting_get("proxyshop.page_size_default")
+    try:
+        page = max(int(request.GET.get("page", 0)), 0)
+    except ValueError:
+        page = 0
+    data = selectors.catalog_page(filters=filters, page=page, page_size=page_size)
+    pages = max((data["total"] + page_size - 1) // page_size, 1)
+    query = urlencode(filters)
+    return render(
+        request,
+        "proxyshop/catalog.html",
+        {
+            "data": data,
+            "filters": filters,
+            "types": ProductType.values,
+            "page": page,
+            "pages": pages,
+            "query": query,
+            "countries": selectors.catalog_countries(),
+            "balance": selectors.wallet_balance(user=request.user),
+            "prev_page": page - 1 if page > 0 else None,
+            "next_page": page + 1 if page + 1 < pages else None,
+        },
+    )
+
+
+@login_required
+def buy(request, product_id: int):
+    if request.method == "POST":
+        try:
+            order, _ = proxy_purchase(
+                user=request.user,
+                product_id=product_id,
+                # the form's one-time key makes a double submit return the same order
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                request=request,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("proxyshop:catalog")
+        messages.success(request, f"Bought proxy {order.proxy_id}: order {order.order_id}.")
+        return redirect("proxyshop:order", order_id=order.order_id)
+    product = Product.objects.filter(pk=product_id, state=ProductState.AVAILABLE).first()
+    if product is None:
+        messages.error(request, "This proxy is no longer for sale.")
+        return redirect("proxyshop:catalog")
+    return render(
+        request,
+        "proxyshop/buy.html",
+        {
+            "product": product,
+            "price": shop_price(),
+            "key": uuid.uuid4().hex,
+            "balance": selectors.wallet_balance(user=request.user),
+        },
+    )
+
+
+@login_required
+def orders(request):
+    rows = Paginator(selectors.order_list(user=request.user), 50).get_page(request.GET.get("page"))
+    for order in rows:
+        order.eligible = selectors.order_refund_eligible(order)
+    return render(request, "proxyshop/orders.html", {"orders": rows})
+
+
+@login_required
+def order_detail(request, order_id: str):
+    try:
+        order = selectors.order_get(user=request.user, order_id=order_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("proxyshop:orders")
+    audit_record(
+        action="proxyshop.order.credentials_read",
+        target_type="order",
+        target=order.order_id,
+        request=request,
+    )
+    c = order.credentials
+    return render(
+        request,
+        "proxyshop/order.html",
+        {
+            "order": order,
+            "creds": c,
+            "eligible": selectors.order_refund_eligible(order),
+            "line": f"{c.get('ip')}:{c.get('port')}:{c.get('login')}:{c.get('password')}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def refund(request, order_id: str):
+    try:
+        amount = order_refund(actor=request.user, order_id=order_id, request=request)
+        messages.success(request, f"Refunded {amount} to your balance.")
+    except DomainError as exc:
+        messages.error(request, f"Refund refused: {exc.message}")
+    return redirect("proxyshop:order", order_id=order_id)
+
+
+@login_required
+def balance(request):
+    entries = Paginator(selectors.ledger_entries(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "proxyshop/balance.html",
+        {
+            "balance": selectors.wallet_balance(user=request.user),
+            "entries": entries,
+        },
+    )
