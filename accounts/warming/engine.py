@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
-from secrets_app.registry import settings_get_many
+from secrets_app.registry import setting_get, settings_get_many
 
 from .events import events_publish_many
 from .models import ActionStatus, WarmingAction, WarmingStatus, WarmingTask
@@ -63,15 +63,12 @@ class TickResult:
 Dispatch = Callable[[list[int], list[int], int], None]
 
 
-FAN_OUT_ABOVE = 2000  # ids; beyond this one message carries them to a worker that splits them
-
-
 def celery_dispatch(action_ids: list[int], settle_ids: list[int], batch: int) -> None:
     """Hand ids to the workers. Publishing costs ~5 ms a message, so a large tick sends one
     fan-out message and a worker publishes the batches: the tick's cost stays flat."""
     from .tasks import warming_fan_out, warming_run_actions, warming_settle_tasks
 
-    if len(action_ids) > FAN_OUT_ABOVE:
+    if len(action_ids) > setting_get("warming.fan_out_above"):
         warming_fan_out.delay(action_ids, batch)
     else:
         for start in range(0, len(action_ids), batch):

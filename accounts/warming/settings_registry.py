@@ -53,6 +53,14 @@ register(
     max_value=1000,
 )
 register(
+    "warming.fan_out_above",
+    "int",
+    2000,
+    "A tick queuing more action ids than this sends them in one fan-out message that a "
+    "worker splits into batches (publishing costs a few ms a message).",
+    min_value=1,
+)
+register(
     "warming.events_maxlen",
     "int",
     10000,

@@ -206,3 +206,48 @@ def test_tick_query_count_does_not_grow_with_the_number_of_tasks(collected):
 
     warming_tick(dispatch=collected)  # settings now cached, as in a steady state
     assert measure(4) == measure(40)
+
+
+def test_account_banned_mid_warming_fails_the_task_before_its_next_action(collected):
+    from accounts.services.accounts import account_status_change
+
+    task = start()
+    make_due(task.pk, 1)
+    warming_tick(dispatch=collected)
+    account_status_change(account_id=task.account_id, new_status="banned", reason="platform")
+    assert warming_action_run(action_id=collected.actions[0]) == "not-running"
+    task.refresh_from_db()
+    assert task.status == WarmingStatus.FAILED and "banned" in task.error
+    assert WarmingAction.objects.get(pk=collected.actions[0]).status == ActionStatus.SKIPPED
+    task.account.refresh_from_db()
+    assert task.account.status == AccountStatus.BANNED  # not "reactivated" by warming
+
+
+def test_overlapping_ticks_never_run_together():
+    from accounts.warming.tasks import warming_tick_task
+    from secrets_app.jobs import job_lock
+    from secrets_app.models import JobRun
+
+    with job_lock("warming.tick", 55) as held:
+        assert held
+        assert warming_tick_task() is None  # a second tick while one runs is skipped
+    assert JobRun.objects.filter(name="warming.tick", status="skipped").count() == 1
+    assert warming_tick_task() is not None
+    assert JobRun.objects.filter(name="warming.tick", status="success").count() == 1
+
+
+def test_beat_schedule_for_the_tick_exists_after_migrate():
+    from django_celery_beat.models import PeriodicTask
+
+    beat = PeriodicTask.objects.get(task="warming.tick")
+    assert beat.enabled and beat.interval.every == 60 and beat.interval.period == "seconds"
+    assert beat.expire_seconds < 60
+
+
+def test_completion_is_audited_and_announced():
+    task = start()
+    t = timezone.now() + timedelta(days=3)
+    WarmingTask.objects.filter(pk=task.pk).update(current_day=2, day_ends_at=t - timedelta(days=1))
+    assert warming_complete_if_done(task_id=task.pk, now=t) == "completed"
+    assert AuditEvent.objects.filter(action="warming.complete", target=str(task.pk)).exists()
+    assert warming_complete_if_done(task_id=task.pk, now=t) == "not-running"  # idempotent

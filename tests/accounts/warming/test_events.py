@@ -167,20 +167,25 @@ def test_heartbeat_on_idle_and_the_stream_ends_at_its_timeout(
 
 
 def test_events_made_by_a_real_worker_reach_the_stream(live_server, operator_user, make_token):
+    """Beat tick -> broker -> a real Celery worker (fan-out, then the action batch) -> the
+    sandbox driver -> results in the database and events on the stream."""
+    setting_set(key="warming.fan_out_above", value=1)  # exercise the fan-out path too
     token = make_token(operator_user)
-    task = start_task()
+    task, other = start_task(), start_task()
     worker = start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING")
-    with worker, open_stream(live_server, token, f"task_id={task.pk}&timeout=20") as response:
-        wait_open(response)
+    with worker, open_stream(live_server, token, "event_types=action_completed&timeout=20") as r:
+        wait_open(r)
         make_due(task.pk, 1)
-        result = warming_tick()  # Celery dispatch: the worker runs the action
-        assert result.queued == 1
-        events, _ = read_events(
-            response, until=lambda ev: ev[-1]["event_type"] == "action_completed"
-        )
-    assert [e["event_type"] for e in events] == ["action_started", "action_completed"]
-    action = WarmingAction.objects.get(pk=result.action_ids[0])
-    assert action.status == ActionStatus.SUCCEEDED and action.claim_token is not None
+        make_due(other.pk, 1)
+        result = warming_tick()  # Celery dispatch: the worker runs both actions
+        assert result.queued == 2
+        events, _ = read_events(r, until=lambda ev: len(ev) == 2)
+    assert {e["task_id"] for e in events} == {str(task.pk), str(other.pk)}
+    for action_id in result.action_ids:
+        action = WarmingAction.objects.get(pk=action_id)
+        assert action.status == ActionStatus.SUCCEEDED and action.claim_token is not None
+    task.refresh_from_db()
+    assert task.actions_completed == 1
 
 
 def test_without_redis_events_go_through_the_database(live_server, operator_user, make_token):
