@@ -13,6 +13,7 @@ DEMO_FAKES = {
     "fakes.vk": 8702,  # VK API
     "fakes.telegram": 8703,  # t.me post widgets
     "fakes.github": 8704,  # GitHub OAuth
+    "fakes.socks5": 8705,  # SOCKS5 endpoint of the fleet's demo proxies
 }
 
 
@@ -23,7 +24,7 @@ def main() -> None:
             continue
         module = importlib.import_module(module_name)
         servers.append(module.build_demo_server(port).start())
-        print(f"fake {module_name} on http://127.0.0.1:{port}", flush=True)
+        print(f"fake {module_name} on 127.0.0.1:{port}", flush=True)
     try:
         while True:
             time.sleep(3600)
