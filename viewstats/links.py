@@ -11,6 +11,10 @@ TELEGRAM_HOSTS = {"t.me", "www.t.me", "telegram.me", "www.telegram.me"}
 _WALL = re.compile(r"^wall(-?\d{1,19})_(\d{1,19})$")
 _TG_CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 MAX_LINK_LENGTH = 2048
+# The canonical form, recognised without URL parsing (most links of a large request).
+_VK_FAST = re.compile(
+    r"^(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/wall(-?[1-9]\d{0,18})_([1-9]\d{0,18})/?$"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,10 @@ def _split(raw: object) -> tuple[str, str, dict[str, list[str]]]:
 def parse_vk(raw: object) -> ParsedLink:
     """vk.com/wall-1_2, vk.com/wall1_2, vk.com/club1?w=wall-1_2, vk.com/feed?w=wall-1_2, m.vk.com,
     vk.ru, with or without scheme, query and fragment → https://vk.com/wall-1_2."""
+    fast = _VK_FAST.match(raw) if isinstance(raw, str) else None
+    if fast:
+        key = f"{fast.group(1)}_{fast.group(2)}"
+        return ParsedLink(key=key, link=f"https://vk.com/wall{key}")
     try:
         host, path, query = _split(raw)
     except ValueError as exc:

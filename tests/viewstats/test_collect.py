@@ -21,7 +21,7 @@ def submit(n=3, platform="vk", user=None):
         if platform == "vk"
         else [f"t.me/chan_one/{i}" for i in range(1, n + 1)]
     )
-    return [t.id for t in tasks_submit(user=user, platform=platform, links=links)]
+    return [t["id"] for t in tasks_submit(user=user, platform=platform, links=links)]
 
 
 def statuses(ids):
@@ -198,21 +198,22 @@ def test_late_result_of_a_stale_run_does_not_overwrite(fake_vk):
     from viewstats.services import collect
 
     ids = submit(1)
-    claim, _ = collect._claim(ids)
+    claim, claimed = collect._claim(ids)
     ViewTask.objects.filter(id=ids[0]).update(started_at=timezone.now() - timedelta(hours=1))
     tasks_requeue_stale()
     fake_vk.add_post(-1, 1, views=50)
     vk_batch_collect(task_ids=ids)  # the re-queued run
     cfg = collect.settings_get_many(collect.VK_KEYS)
-    collect._finish(claim, {ids[0]: collect.Outcome("done", views=1)}, cfg)
+    collect._finish(claim, claimed, {ids[0]: collect.Outcome("done", views=1)}, cfg)
     assert ViewTask.objects.get().views == 50
 
 
 def test_periodic_recollection_builds_a_history(fake_vk, user, auth_client):
     fake_vk.add_post(-1, 1, views=100)
-    task = tasks_submit(
+    row = tasks_submit(
         user=user, platform="vk", links=["vk.com/wall-1_1"], recollect_interval=3600
     )[0]
+    task = ViewTask.objects.get(id=row["id"])
     vk_batch_collect(task_ids=[task.id])
     task.refresh_from_db()
     assert task.next_collect_at > timezone.now()

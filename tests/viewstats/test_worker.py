@@ -139,4 +139,4 @@ def test_a_worker_killed_mid_run_loses_no_task(fake_vk, user, wait_for, all_fini
     ):
         assert tasks_requeue_stale()["returned"] == 100
         wait_for(all_finished)
-    assert ViewTask.objects.filter(id__in=[t.id for t in tasks], status="done").count() == 150
+    assert ViewTask.objects.filter(id__in=[t["id"] for t in tasks], status="done").count() == 150

@@ -19,14 +19,13 @@ from secrets_app.services.users import password_login, user_create
 
 from ..models import Platform
 from ..selectors import task_get, task_history, task_list
-from ..services.tasks import tasks_retry, tasks_submit
+from ..services.tasks import TASK_FIELDS, tasks_retry, tasks_submit
 from . import serializers as s
 
 ERRORS = {
     401: OpenApiResponse(description="Not authenticated"),
     422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
 }
-TASK_FIELDS = ["id", "platform", "link", "status", "views", "error", "created_at", "updated_at"]
 
 
 def _ip(request) -> str:
@@ -92,8 +91,7 @@ class _SubmitView(APIView):
             recollect_interval=data.validated_data.get("recollect_interval"),
             request=request,
         )
-        body = [{name: getattr(t, name) for name in TASK_FIELDS} for t in tasks]
-        return Response(s.TaskSerializer(body, many=True).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.TaskSerializer(tasks, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
 class SubmitVKView(_SubmitView):

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,26 +39,71 @@ class BatchReport:
     splits: list[list[int]] = field(default_factory=list)
 
 
-def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[ViewTask]]:
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    post_key: str
+    attempts: int  # including this one
+    recollect_interval: int | None
+
+
+_CLAIM_SQL = """
+UPDATE viewstats_viewtask SET status = %s, claim = %s, started_at = %s, updated_at = %s,
+       attempts = attempts + 1
+WHERE id IN (SELECT id FROM viewstats_viewtask WHERE id = ANY(%s) AND status = %s
+             FOR UPDATE SKIP LOCKED)
+RETURNING id, post_key, attempts, recollect_interval
+"""
+
+# One statement per batch writes every result and every reading (Django's bulk_update builds
+# a CASE per row and field, which costs more than the upstream call). Only rows this claim
+# still owns change: a stale run returned to the queue and picked up elsewhere is left alone.
+_FINISH_SQL = """
+WITH updated AS (
+    UPDATE viewstats_viewtask AS t
+    SET status = v.status, views = COALESCE(v.views, t.views), error = v.error, claim = NULL,
+        attempts = v.attempts, collected_at = COALESCE(v.collected_at, t.collected_at),
+        posted_at = COALESCE(v.posted_at, t.posted_at), next_collect_at = v.next_collect_at,
+        updated_at = %s
+    FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::text[], %s::integer[],
+                %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
+         AS v(id, status, views, error, attempts, collected_at, posted_at, next_collect_at)
+    WHERE t.id = v.id AND t.claim = %s AND t.status = %s
+    RETURNING t.id, t.status, t.views
+), readings AS (
+    INSERT INTO viewstats_viewreading (task_id, views, collected_at)
+    SELECT id, views, %s FROM updated WHERE status = %s
+)
+SELECT id FROM updated
+"""
+
+
+def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[Claimed]]:
     """Mark the still-queued tasks among `task_ids` "in progress" under a new claim. Rows another
     worker holds are skipped, so a task is never collected twice at once."""
     claim = uuid.uuid4()
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM_SQL,
+                [Status.IN_PROGRESS, claim, now, now, list(task_ids), Status.CREATED],
+            )
+            return claim, [Claimed(*row) for row in cursor.fetchall()]
     with transaction.atomic():
         rows = list(
-            ViewTask.objects.select_for_update(skip_locked=True)
+            ViewTask.objects.select_for_update()
             .filter(id__in=task_ids, status=Status.CREATED)
-            .only("id", "post_key")
+            .values_list("id", "post_key", "attempts", "recollect_interval")
         )
-        if rows:
-            ViewTask.objects.filter(id__in=[r.id for r in rows]).update(
-                status=Status.IN_PROGRESS,
-                claim=claim,
-                started_at=now,
-                attempts=F("attempts") + 1,
-                updated_at=now,
-            )
-    return claim, rows
+        ViewTask.objects.filter(id__in=[r[0] for r in rows]).update(
+            status=Status.IN_PROGRESS,
+            claim=claim,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return claim, [Claimed(r[0], r[1], r[2] + 1, r[3]) for r in rows]
 
 
 def _backoff(cfg: dict, attempts: int) -> float:
@@ -66,63 +111,101 @@ def _backoff(cfg: dict, attempts: int) -> float:
     return min(float(cfg["viewstats.retry_backoff_max"]), base * 2 ** max(attempts - 1, 0))
 
 
-def _finish(claim: uuid.UUID, outcomes: dict[int, Outcome], cfg: dict) -> BatchReport:
+def _finish(
+    claim: uuid.UUID, tasks: list[Claimed], outcomes: dict[int, Outcome], cfg: dict
+) -> BatchReport:
     """Apply outcomes to the rows this claim still owns (a stale run returned to the queue and
     picked up elsewhere is left alone)."""
-    report = BatchReport()
     now = timezone.now()
     global_interval = int(cfg["viewstats.recollect_interval"])
     max_attempts = int(cfg["viewstats.max_attempts"])
-    with transaction.atomic():
-        owned = list(
-            ViewTask.objects.select_for_update()
-            .filter(id__in=list(outcomes), claim=claim, status=Status.IN_PROGRESS)
-            .only("id", "attempts", "recollect_interval", "views", "posted_at")
-        )
-        readings = []
-        for task in owned:
-            outcome = outcomes[task.id]
-            task.updated_at = now
-            task.claim = None
-            if outcome.kind == DONE:
-                task.status, task.views, task.error = Status.DONE, outcome.views, ""
-                task.collected_at = now
-                task.posted_at = outcome.posted_at or task.posted_at
-                interval = task.recollect_interval or global_interval
-                task.next_collect_at = now + timedelta(seconds=interval) if interval else None
-                readings.append(ViewReading(task_id=task.id, views=outcome.views, collected_at=now))
-                report.done += 1
-            elif outcome.kind == FAILED or (
-                outcome.kind == RETRY and task.attempts >= max_attempts
-            ):
-                task.status, task.next_collect_at = Status.FAILED, None
-                task.error = outcome.reason
-                if outcome.kind == RETRY:
-                    task.error = f"Gave up after {task.attempts} attempts: {outcome.reason}"
-                report.failed += 1
-            else:
-                task.status, task.error = Status.CREATED, outcome.reason
-                if outcome.kind == REQUEUE:
-                    task.attempts = max(task.attempts - 1, 0)
-                report.retry_ids.append(task.id)
-                report.retry_after = max(report.retry_after, _backoff(cfg, task.attempts))
-        ViewTask.objects.bulk_update(
-            owned,
-            [
-                "status",
-                "views",
-                "error",
-                "claim",
-                "attempts",
-                "collected_at",
-                "posted_at",
-                "next_collect_at",
-                "updated_at",
-            ],
-        )
-        if readings:
-            ViewReading.objects.bulk_create(readings)
+    rows = {}
+    for task in tasks:
+        outcome = outcomes[task.id]
+        attempts, views, collected, next_at = task.attempts, None, None, None
+        if outcome.kind == DONE:
+            status, views, error, collected = Status.DONE, outcome.views, "", now
+            interval = task.recollect_interval or global_interval
+            next_at = now + timedelta(seconds=interval) if interval else None
+        elif outcome.kind == FAILED:
+            status, error = Status.FAILED, outcome.reason
+        elif outcome.kind == RETRY and attempts >= max_attempts:
+            status, error = Status.FAILED, f"Gave up after {attempts} attempts: {outcome.reason}"
+        else:
+            status, error = Status.CREATED, outcome.reason
+            if outcome.kind == REQUEUE:
+                attempts = max(attempts - 1, 0)
+        rows[task.id] = (status, views, error, attempts, collected, outcome.posted_at, next_at)
+    owned = _write(claim, rows, now)
+    report = BatchReport()
+    for task_id in owned:
+        status, attempts = rows[task_id][0], rows[task_id][3]
+        if status == Status.DONE:
+            report.done += 1
+        elif status == Status.FAILED:
+            report.failed += 1
+        else:
+            report.retry_ids.append(task_id)
+            report.retry_after = max(report.retry_after, _backoff(cfg, attempts))
     return report
+
+
+def _write(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[int]:
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        columns = list(zip(*rows.values(), strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _FINISH_SQL,
+                [
+                    now,
+                    list(rows),
+                    *map(list, columns),
+                    claim,
+                    Status.IN_PROGRESS,
+                    now,
+                    Status.DONE,
+                ],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    with transaction.atomic():
+        return _write_orm(claim, rows, now)
+
+
+def _write_orm(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[int]:
+    owned = list(
+        ViewTask.objects.select_for_update()
+        .filter(id__in=list(rows), claim=claim, status=Status.IN_PROGRESS)
+        .order_by("id")
+    )
+    for task in owned:
+        status, views, error, attempts, collected, posted, next_at = rows[task.id]
+        task.status, task.error, task.attempts, task.claim = status, error, attempts, None
+        task.views = views if views is not None else task.views
+        task.collected_at = collected or task.collected_at
+        task.posted_at = posted or task.posted_at
+        task.next_collect_at, task.updated_at = next_at, now
+    fields = [
+        "status",
+        "views",
+        "error",
+        "claim",
+        "attempts",
+        "collected_at",
+        "posted_at",
+        "next_collect_at",
+        "updated_at",
+    ]
+    ViewTask.objects.bulk_update(owned, fields)
+    ViewReading.objects.bulk_create(
+        [
+            ViewReading(task_id=task.id, views=task.views, collected_at=now)
+            for task in owned
+            if task.status == Status.DONE
+        ]
+    )
+    return [task.id for task in owned]
 
 
 VK_KEYS = [
@@ -154,15 +237,21 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     every = lambda outcome: {t.id: outcome for t in tasks}  # noqa: E731
     tokens = list(cfg["viewstats.vk_tokens"] or [])
     if not tokens:
-        return _finish(claim, every(Outcome(FAILED, reason="No VK token is configured.")), cfg)
+        return _finish(
+            claim, tasks, every(Outcome(FAILED, reason="No VK token is configured.")), cfg
+        )
     vk.prepare()
     token, wait = upstream.token_pick(Platform.VK, tokens)
     if token is None:
-        report = _finish(claim, every(Outcome(REQUEUE, reason="Waiting for a VK token.")), cfg)
+        report = _finish(
+            claim, tasks, every(Outcome(REQUEUE, reason="Waiting for a VK token.")), cfg
+        )
         report.retry_after = wait
         return report
     if not upstream.rate_acquire(upstream.fingerprint(token), float(cfg["viewstats.vk_rps"])):
-        report = _finish(claim, every(Outcome(REQUEUE, reason="Waiting for the rate limit.")), cfg)
+        report = _finish(
+            claim, tasks, every(Outcome(REQUEUE, reason="Waiting for the rate limit.")), cfg
+        )
         report.retry_after = 1.0
         return report
     try:
@@ -177,7 +266,7 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
         return _vk_error(exc, token, claim, tasks, cfg)
     except vk.VKNetworkError as exc:
         upstream.credential_error(platform=Platform.VK, secret=token, code=None, message=str(exc))
-        return _finish(claim, every(Outcome(RETRY, reason=f"Network error: {exc}")), cfg)
+        return _finish(claim, tasks, every(Outcome(RETRY, reason=f"Network error: {exc}")), cfg)
     outcomes = {}
     for task in tasks:
         post = posts.get(task.post_key)
@@ -190,37 +279,39 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
         else:
             posted = datetime.fromtimestamp(post.date, tz=UTC) if post.date else None
             outcomes[task.id] = Outcome(DONE, views=post.views, posted_at=posted)
-    return _finish(claim, outcomes, cfg)
+    return _finish(claim, tasks, outcomes, cfg)
 
 
-def _vk_error(exc: vk.VKError, token: str, claim, tasks: list[ViewTask], cfg: dict) -> BatchReport:
+def _vk_error(exc: vk.VKError, token: str, claim, tasks: list[Claimed], cfg: dict) -> BatchReport:
     every = lambda outcome: {t.id: outcome for t in tasks}  # noqa: E731
     record = {"platform": Platform.VK, "secret": token, "code": exc.code, "message": str(exc)}
     if exc.code in vk.RATE_ERRORS:
         upstream.credential_error(**record)
-        return _finish(claim, every(Outcome(RETRY, reason=f"VK rate limit ({exc})")), cfg)
+        return _finish(claim, tasks, every(Outcome(RETRY, reason=f"VK rate limit ({exc})")), cfg)
     if exc.code in vk.PAUSE_ERRORS:
         upstream.credential_error(**record, pause_seconds=int(cfg["viewstats.vk_pause"]))
-        report = _finish(claim, every(Outcome(REQUEUE, reason=f"VK token paused ({exc})")), cfg)
+        report = _finish(
+            claim, tasks, every(Outcome(REQUEUE, reason=f"VK token paused ({exc})")), cfg
+        )
         _, report.retry_after = upstream.token_pick(Platform.VK, cfg["viewstats.vk_tokens"])
         return report
     if exc.code in vk.AUTH_ERRORS:
         pause = int(cfg["viewstats.vk_invalid_token_pause"])
         upstream.credential_error(**record, pause_seconds=pause, invalid=True)
         reason = f"VK token {upstream.mask(token)} was refused ({exc}); an admin must replace it."
-        return _finish(claim, every(Outcome(FAILED, reason=reason)), cfg)
+        return _finish(claim, tasks, every(Outcome(FAILED, reason=reason)), cfg)
     if exc.code in vk.ACCESS_ERRORS:
         if len(tasks) > 1:
             # The error names no post: halve the batch until the culprit is alone.
-            report = _finish(claim, every(Outcome(REQUEUE, reason="")), cfg)
+            report = _finish(claim, tasks, every(Outcome(REQUEUE, reason="")), cfg)
             ids = report.retry_ids
             report.splits = [ids[: len(ids) // 2], ids[len(ids) // 2 :]]
             report.retry_ids, report.retry_after = [], 0.0
             return report
         reason = f"VK error {exc.code}, {_ACCESS_REASONS[exc.code]}: {exc.message}"
-        return _finish(claim, every(Outcome(FAILED, reason=reason)), cfg)
+        return _finish(claim, tasks, every(Outcome(FAILED, reason=reason)), cfg)
     upstream.credential_error(**record)
-    return _finish(claim, every(Outcome(RETRY, reason=str(exc))), cfg)
+    return _finish(claim, tasks, every(Outcome(RETRY, reason=str(exc))), cfg)
 
 
 TELEGRAM_KEYS = [
@@ -268,4 +359,4 @@ def telegram_batch_collect(*, task_ids: list[int]) -> BatchReport:
             outcomes[task.id] = Outcome(FAILED, reason=str(exc))
         else:
             outcomes[task.id] = Outcome(DONE, views=post.views, posted_at=post.posted_at)
-    return _finish(claim, outcomes, cfg)
+    return _finish(claim, tasks, outcomes, cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.errors import InvalidArgument
@@ -16,6 +16,9 @@ from ..links import links_parse
 from ..models import Platform, Status, ViewTask
 from .queue import batches_enqueue
 
+# What a task looks like to API clients (the seed's four fields first).
+TASK_FIELDS = ("platform", "link", "status", "views", "id", "error", "created_at", "updated_at")
+
 
 def tasks_submit(
     *,
@@ -24,8 +27,9 @@ def tasks_submit(
     links: Any,
     recollect_interval: int | None = None,
     request: Any = None,
-) -> list[ViewTask]:
-    """Create (or re-queue) one task per distinct post among `links`, in their order.
+) -> list[dict]:
+    """Create (or re-queue) one task per distinct post among `links`; returns them in their
+    order as dicts of TASK_FIELDS (plus post_key).
 
     Every link must parse, otherwise InvalidArgument names each bad one with its position
     (loc ["body", "links", i]); more links than `viewstats.max_links_per_request` is refused.
@@ -58,51 +62,126 @@ def tasks_submit(
     now = timezone.now()
     with transaction.atomic():
         mine = ViewTask.objects.filter(user=user, platform=platform)
-        existing = set(mine.filter(post_key__in=keys).values_list("post_key", flat=True))
-        ViewTask.objects.bulk_create(
-            [
-                ViewTask(
-                    user=user,
-                    platform=platform,
-                    post_key=p.key,
-                    link=p.link,
-                    recollect_interval=recollect_interval,
-                )
-                for p in parsed
-                if p.key not in existing
-            ],
-            ignore_conflicts=True,
-        )
-        requeue = mine.filter(post_key__in=existing, status__in=[Status.DONE, Status.FAILED])
-        changes: dict[str, Any] = {
-            "status": Status.CREATED,
-            "error": "",
-            "attempts": 0,
-            "claim": None,
-            "next_collect_at": None,
-            "updated_at": now,
-        }
-        if recollect_interval is not None:
-            changes["recollect_interval"] = recollect_interval
+        existing = _existing_keys(user, platform, keys)
+        fresh = [p for p in parsed if p.key not in existing]
+        inserted = _insert(fresh, user, platform, recollect_interval, now)
+        if recollect_interval is not None and existing:
             mine.filter(post_key__in=existing).update(recollect_interval=recollect_interval)
+        requeue = mine.filter(post_key__in=existing, status__in=[Status.DONE, Status.FAILED])
         requeued = set(requeue.select_for_update().values_list("post_key", flat=True))
         if requeued:
             mine.filter(post_key__in=requeued, status__in=[Status.DONE, Status.FAILED]).update(
-                **changes
+                status=Status.CREATED,
+                error="",
+                attempts=0,
+                claim=None,
+                next_collect_at=None,
+                updated_at=now,
             )
-        by_key = {t.post_key: t for t in mine.filter(post_key__in=keys)}
-        tasks = [by_key[k] for k in keys]
+        # Rows we inserted are known; only the others (older, or a concurrent request's) are read.
+        by_key = {
+            p.key: {
+                "post_key": p.key,
+                "platform": platform,
+                "link": p.link,
+                "status": Status.CREATED.value,
+                "views": None,
+                "id": inserted[p.key],
+                "error": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in fresh
+            if p.key in inserted
+        }
+        others = [k for k in keys if k not in by_key]
+        if others:
+            for row in mine.filter(post_key__in=others).values("post_key", *TASK_FIELDS):
+                by_key[row["post_key"]] = row
+        rows = [by_key[k] for k in keys]
         audit_record(
             action="viewstats.submit",
             target_type="viewstats.task",
             target=platform,
             actor=user,
             request=request,
-            data={"links": len(keys), "new": len(keys) - len(existing), "requeued": len(requeued)},
+            data={"links": len(keys), "new": len(inserted), "requeued": len(requeued)},
         )
-        fresh = [t.id for t in tasks if t.post_key not in existing or t.post_key in requeued]
-        batches_enqueue(platform, fresh)
-    return tasks
+        batches_enqueue(
+            platform,
+            [r["id"] for r in rows if r["post_key"] in inserted or r["post_key"] in requeued],
+        )
+    return rows
+
+
+_INSERT_SQL = """
+INSERT INTO viewstats_viewtask (user_id, platform, post_key, link, status, error, attempts,
+                                recollect_interval, created_at, updated_at)
+SELECT %s, %s, x.key, x.link, %s, '', 0, %s, %s, %s
+FROM unnest(%s::varchar[], %s::varchar[]) WITH ORDINALITY AS x(key, link, n)
+ORDER BY x.n
+ON CONFLICT DO NOTHING
+RETURNING id, post_key
+"""
+
+
+def _existing_keys(user: Any, platform: str, keys: list[str]) -> set[str]:
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of placeholders.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT post_key FROM viewstats_viewtask"
+                " WHERE user_id = %s AND platform = %s AND post_key = ANY(%s)",
+                [user.pk, platform, keys],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(
+        ViewTask.objects.filter(user=user, platform=platform, post_key__in=keys).values_list(
+            "post_key", flat=True
+        )
+    )
+
+
+def _insert(parsed: list, user: Any, platform: str, interval: int | None, now) -> dict[str, int]:
+    """Insert new task rows in one statement; returns {post_key: id} of the rows inserted (a row
+    a concurrent request inserted first is kept, and is not ours to enqueue)."""
+    if not parsed:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _INSERT_SQL,
+                [
+                    user.pk,
+                    platform,
+                    Status.CREATED,
+                    interval,
+                    now,
+                    now,
+                    [p.key for p in parsed],
+                    [p.link for p in parsed],
+                ],
+            )
+            return {key: pk for pk, key in cursor.fetchall()}
+    ViewTask.objects.bulk_create(
+        [
+            ViewTask(
+                user=user,
+                platform=platform,
+                post_key=p.key,
+                link=p.link,
+                recollect_interval=interval,
+            )
+            for p in parsed
+        ],
+        ignore_conflicts=True,
+    )
+    # Embedded (SQLite) mode: the keys were absent a moment ago, so these rows are new.
+    return dict(
+        ViewTask.objects.filter(
+            user=user, platform=platform, post_key__in=[p.key for p in parsed]
+        ).values_list("post_key", "id")
+    )
 
 
 def tasks_retry(*, task_ids: list[int], actor: Any = None, request: Any = None) -> int:
