@@ -37,8 +37,6 @@ def setup() -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    # The bench's own throwaway key (account passwords are encrypted at rest).
-    os.environ.setdefault("ENCRYPTION_KEYS", "AnelIVz_DY-LwiwIus2OgalXFqibARxJttkhTQW-uZA=")
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
     subprocess.run([*psql, f"CREATE DATABASE {DB_NAME}"], check=True)

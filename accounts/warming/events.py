@@ -55,6 +55,7 @@ def events_publish_many(items: Iterable[tuple[int, str, dict]]) -> None:
         return
     client = get_redis()
     if client is None:
+        _db_trim()
         WarmingEvent.objects.bulk_create(
             WarmingEvent(
                 task_id=task_id, event_type=kind, data={k: str(v) for k, v in data.items()}
@@ -67,6 +68,14 @@ def events_publish_many(items: Iterable[tuple[int, str, dict]]) -> None:
     for task_id, kind, data in items:
         pipe.xadd(STREAM_KEY, _fields(task_id, kind, data), maxlen=maxlen, approximate=True)
     pipe.execute()
+
+
+def _db_trim() -> None:
+    """Keep the event table bounded like the stream (about warming.events_maxlen rows)."""
+    newest = WarmingEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    maxlen = setting_get("warming.events_maxlen")
+    if newest and newest % 100 == 0:  # trimming every hundredth write is enough
+        WarmingEvent.objects.filter(id__lte=newest - maxlen).delete()
 
 
 def event_publish(*, task_id: int, event_type: str, data: dict | None = None) -> None:

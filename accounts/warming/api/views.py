@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ ERRORS = {
     422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
 }
 TAGS = ["warming"]
+EVENT_ID = re.compile(r"\d{1,20}(-\d{1,20})?")  # Redis stream ids; plain ints in DB mode
 
 
 class WarmingTaskListView(generics.ListAPIView):
@@ -251,6 +253,12 @@ class WarmingEventsView(APIView):
                 "timeout must be a number of seconds.", field="timeout", location="query"
             )
         last_id = request.headers.get("Last-Event-ID") or params.get("last_event_id") or None
+        if last_id is not None and not EVENT_ID.fullmatch(last_id):
+            raise InvalidArgument(
+                "Last-Event-ID must be an event id from this stream.",
+                field="last_event_id",
+                location="query",
+            )
         response = StreamingHttpResponse(
             event_stream(
                 task_id=int(task_id) if task_id else None,

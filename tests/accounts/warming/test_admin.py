@@ -70,3 +70,17 @@ def test_dashboard_shows_counts_and_running_progress(staff):
     assert page.status_code == 200
     assert b"Running tasks" in page.content and b"width:42%" in page.content
     assert b"No running task" not in page.content
+
+
+def test_demo_seed_starts_warming_for_demo_accounts_once():
+    import io
+
+    from accounts.warming import demo
+
+    AccountFactory(login="demo_vk_9")
+    AccountFactory(login="demo_tg_9", platform="telegram")
+    AccountFactory(login="demo_nope", proxy=None)
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    assert WarmingTask.objects.count() == 2
+    assert set(WarmingTask.objects.values_list("scenario_id", flat=True)) == {"demo-quick"}

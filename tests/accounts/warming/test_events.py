@@ -152,6 +152,11 @@ def test_type_filter_and_resumption_with_last_event_id(live_server, operator_use
         headers={"Authorization": f"Bearer {token}"},
     )
     assert bad.status_code == 422
+    bad_id = httpx.get(
+        f"{live_server.url}/api/v1/warming/events",
+        headers={"Authorization": f"Bearer {token}", "Last-Event-ID": "x; DROP"},
+    )
+    assert bad_id.status_code == 422
 
 
 def test_heartbeat_on_idle_and_the_stream_ends_at_its_timeout(
