@@ -184,6 +184,12 @@ class VaultAPIView(APIView):
         # LIST is not an OpenAPI operation; it is documented as GET with ?list=true.
         return [m for m in super().allowed_methods if m != "LIST"]
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Vault treats PUT and POST alike everywhere (its CLI renews and revokes with PUT).
+        if request.method == "PUT" and hasattr(self, "post"):
+            return self.post(request, *args, **kwargs)
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     def body(self) -> dict:
         return self.request.data if isinstance(self.request.data, dict) else {}
 

@@ -53,14 +53,15 @@ def version_metadata(secret, version) -> dict:
 
 def _versions(body: dict) -> list[int]:
     versions = body.get("versions")
-    if isinstance(versions, str):  # the CLI sends "1,2"
-        try:
-            versions = [int(v) for v in versions.split(",") if v.strip()]
-        except ValueError:
-            raise VaultError(400, ["versions: expected a list of version numbers"]) from None
+    if isinstance(versions, str | int) and not isinstance(versions, bool):
+        versions = str(versions).split(",")  # the CLI may send "1,2"
     if not isinstance(versions, list) or not versions:
         raise VaultError(400, ["No version number provided"])
-    return versions
+    try:
+        # Vault's API takes numbers or numeric strings (the CLI sends ["1", "2"]).
+        return [v if isinstance(v, int) else int(str(v).strip()) for v in versions]
+    except ValueError:
+        raise VaultError(400, ["versions: expected a list of version numbers"]) from None
 
 
 class _KVView(VaultAPIView):

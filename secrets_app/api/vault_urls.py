@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from . import vault_kv as kv
+from . import vault_sys as sys
 from . import vault_tokens as tokens
 
 urlpatterns = [
@@ -19,6 +20,13 @@ urlpatterns = [
         "auth/token/revoke-self",
         tokens.TokenRevokeSelfView.as_view(),
         name="vault-token-revoke-self",
+    ),
+    path("sys/health", sys.HealthView.as_view(), name="vault-sys-health"),
+    path("sys/seal-status", sys.SealStatusView.as_view(), name="vault-sys-seal-status"),
+    path(
+        "sys/internal/ui/mounts/<path:path>",
+        sys.MountInfoView.as_view(),
+        name="vault-sys-mount-info",
     ),
     path("secret/config", kv.ConfigView.as_view(), name="vault-kv-config"),
     path("secret/data/<path:path>", kv.DataView.as_view(), name="vault-kv-data"),

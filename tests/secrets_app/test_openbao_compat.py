@@ -9,6 +9,7 @@ The server runs with `-dev` on 127.0.0.1 (in memory; fine for comparing answers)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -271,3 +272,62 @@ def test_answers_match_openbao(live_server, bao_url, make_token):
     assert theirs - mine <= {"last_renewal", "last_renewal_time"}, theirs - mine
     diffs = [d for d in diffs if not d.startswith("lookup-self: data keys missing")]
     assert not diffs, "\n".join(diffs)
+
+
+def test_bao_cli_is_a_working_client(live_server, make_token, tmp_path):
+    """The reference's own CLI, pointed at us, runs the everyday KV and token commands."""
+    raw = make_token(UserFactory(role="admin"))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "BAO_ADDR": live_server.url,
+        "BAO_TOKEN": raw,
+        "VAULT_ADDR": live_server.url,
+        "VAULT_TOKEN": raw,
+    }
+
+    def bao(*args, ok=True, token=None):
+        run_env = env if token is None else {**env, "BAO_TOKEN": token, "VAULT_TOKEN": token}
+        done = subprocess.run(
+            [BAO_BIN, *args], env=run_env, capture_output=True, text=True, timeout=30
+        )
+        if ok:
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    def as_json(*args, **kw):
+        # the flag goes after the subcommand words (`kv get -format=json …`)
+        words = 3 if args[:2] == ("kv", "metadata") else 2
+        return json.loads(bao(*args[:words], "-format=json", *args[words:], **kw).stdout)
+
+    bao("kv", "put", "-mount=secret", "app/db", "password=pw1")
+    got = as_json("kv", "get", "-mount=secret", "app/db")
+    assert got["data"]["data"] == {"password": "pw1"}
+    bao("kv", "put", "-mount=secret", "-cas=1", "app/db", "password=pw2")
+    assert (
+        bao("kv", "put", "-mount=secret", "-cas=1", "app/db", "password=x", ok=False).returncode
+        != 0
+    )
+    bao("kv", "patch", "-mount=secret", "-method=rw", "app/db", "user=admin")
+    assert as_json("kv", "get", "-mount=secret", "app/db")["data"]["data"] == {
+        "password": "pw2",
+        "user": "admin",
+    }
+    assert as_json("kv", "list", "-mount=secret", "app") == ["db"]
+    bao("kv", "delete", "-mount=secret", "app/db")
+    # as with OpenBao itself: exit 0, metadata shown, no data
+    deleted = bao("kv", "get", "-mount=secret", "app/db").stdout
+    assert "deletion_time" in deleted and "password" not in deleted
+    bao("kv", "undelete", "-mount=secret", "-versions=3", "app/db")
+    bao("kv", "destroy", "-mount=secret", "-versions=1", "app/db")
+    bao("kv", "metadata", "put", "-mount=secret", "-max-versions=5", "app/db")
+    meta = as_json("kv", "metadata", "get", "-mount=secret", "app/db")
+    assert meta["data"]["max_versions"] == 5 and meta["data"]["versions"]["1"]["destroyed"]
+    bao("kv", "metadata", "delete", "-mount=secret", "app/db")
+
+    assert as_json("token", "lookup")["data"]["id"] == raw
+    child = as_json("token", "create", "-ttl=10m", "-explicit-max-ttl=20m")["auth"]
+    renewed = as_json("token", "renew", "-increment=15m", token=child["client_token"])
+    assert 800 < renewed["auth"]["lease_duration"] <= 900
+    bao("token", "revoke", "-self", token=child["client_token"])
+    assert bao("token", "lookup", ok=False, token=child["client_token"]).returncode != 0
