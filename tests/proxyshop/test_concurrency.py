@@ -44,7 +44,7 @@ def test_200_purchases_from_10_users_sell_each_proxy_once(live_server, provider,
             )
         return response.status_code
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
+    with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = Counter(pool.map(buy, plan))
     assert len(plan) == 200
     assert statuses[200] == 20, statuses
@@ -59,17 +59,32 @@ def test_200_purchases_from_10_users_sell_each_proxy_once(live_server, provider,
     call_command("check_ledgers")
 
 
-def test_10_parallel_refunds_credit_once(live_server, provider, make_token):
+def test_same_idempotency_key_in_parallel_then_10_parallel_refunds_credit_once(
+    live_server, provider, make_token
+):
     provider.add_proxies(1)
     proxies_sync(trigger="test")
     user = UserFactory()
-    fund(user, "2.00")
+    fund(user, "4.00")
     token = make_token(user)
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=live_server.url, timeout=60, headers=headers) as client:
-        order_id = client.post(
-            "/api/external-proxy/purchase", json={"product_id": Product.objects.get().pk}
-        ).json()["order_id"]
+    product_id = Product.objects.get().pk
+
+    def buy(_):
+        with httpx.Client(base_url=live_server.url, timeout=60, headers=headers) as client:
+            return client.post(
+                "/api/external-proxy/purchase",
+                json={"product_id": product_id},
+                headers={"Idempotency-Key": "same-key"},
+            )
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        bought = list(pool.map(buy, range(5)))
+    assert {r.status_code for r in bought} == {200}
+    assert len({r.json()["order_id"] for r in bought}) == 1
+    assert Order.objects.count() == 1 and len(provider.bought) == 1
+    assert Wallet.objects.get(user=user).balance == Decimal("2.00")
+    order_id = bought[0].json()["order_id"]
     provider.set_online(Order.objects.get().proxy_id, False)
 
     def refund(_):
@@ -84,6 +99,6 @@ def test_10_parallel_refunds_credit_once(live_server, provider, make_token):
         "already been refunded" in r.json()["detail"] for r in responses if r.status_code == 409
     )
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
-    assert Wallet.objects.get(user=user).balance == Decimal("2.00")
+    assert Wallet.objects.get(user=user).balance == Decimal("4.00")
     assert len(provider.calls("refund")) == 1
     call_command("check_ledgers")

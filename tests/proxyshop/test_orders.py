@@ -55,3 +55,24 @@ def test_fleet_selector_gives_decrypted_connection_data(orders):
     Order.objects.filter(pk=orders[0].pk).update(status="refunded")
     with pytest.raises(Conflict):
         order_credentials_for_fleet(order_id=orders[0].order_id)
+
+
+def test_audit_log_never_holds_credentials(auth_client, user, orders, provider):
+    client = auth_client(user)
+    client.get(f"/api/external-proxy/orders/{orders[0].order_id}")
+    client.get("/api/external-proxy/orders/export", {"format": "csv"})
+    provider.set_online(orders[0].proxy_id, False)
+    client.post("/api/external-proxy/refund", {"order_id": orders[0].order_id}, format="json")
+    from secrets_app.models import AuditEvent
+
+    dump = str(list(AuditEvent.objects.values_list("data", "target")))
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "proxyshop.purchase",
+        "proxyshop.refund",
+        "proxyshop.order.credentials_read",
+        "proxyshop.order.export",
+    } <= actions
+    for order in orders:
+        assert order.credentials["password"] not in dump
+        assert order.credentials["login"] not in dump
