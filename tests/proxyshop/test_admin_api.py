@@ -73,3 +73,19 @@ def test_stats(auth_client, admin_user, user, stocked, provider):
     assert body["total_inventory"] == 17 and body["total_sold"] == 3
     assert body["total_refunded"] == 1 and body["revenue"] == 4.0
     assert body["countries_available"] == 5 and body["last_sync"]
+
+
+def test_scheduler_status_shows_a_running_sync_and_the_next_run(auth_client, admin_user, provider):
+    from secrets_app.jobs import job_lock
+
+    provider.add_proxies(1)
+    client = auth_client(admin_user)
+    before = client.get(BASE + "scheduler-status").json()
+    assert before["last_run"] is None and before["enabled"] is True and before["next_run"]
+    with job_lock("proxyshop.sync", 60):
+        assert client.get(BASE + "scheduler-status").json()["running"] is True
+        assert client.post(BASE + "sync", {}, format="json").status_code == 409
+    client.post(BASE + "sync", {}, format="json")
+    after = client.get(BASE + "scheduler-status").json()
+    assert after["running"] is False and after["last_run"]["added"] == 1
+    assert after["next_run"] > after["last_run"]["sync_time"]

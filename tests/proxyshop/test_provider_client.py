@@ -6,6 +6,7 @@ from proxyshop.provider import (
     ProviderBadResponse,
     ProviderBalanceTooLow,
     ProviderClient,
+    ProviderRefused,
     ProviderTimeout,
     ProviderUnavailable,
     ProxyGone,
@@ -94,3 +95,22 @@ def test_malformed_json_is_a_bad_response(provider, fake_server):
     provider.fail("list", status=200, body=["not", "an", "object"])
     with ProviderClient() as client, pytest.raises(ProviderBadResponse):
         client.list_page(page=0, page_size=10)
+
+
+def test_refund_calls_and_credentials(provider):
+    item = provider.add_proxy()
+    with ProviderClient() as client:
+        bought = client.buy(proxy_id=item["proxy_id"])
+        assert client.credentials(credentials_id=bought.credentials_id).password == bought.password
+        assert client.check_refundable(credentials_id=bought.credentials_id) == (
+            False,
+            "proxy is still online",
+        )
+        provider.set_online(item["proxy_id"], False)
+        assert client.lookup(proxy_id=item["proxy_id"]).status == 0
+        assert client.check_refundable(credentials_id=bought.credentials_id)[0] is True
+        client.refund(credentials_id=bought.credentials_id)
+        with pytest.raises(ProviderRefused, match="already refunded"):
+            client.refund(credentials_id=bought.credentials_id)
+        assert client.find_bought(proxy_id=item["proxy_id"]).credentials_id == bought.credentials_id
+        assert client.find_bought(proxy_id=424242) is None
