@@ -311,7 +311,7 @@ def secret_read(
     where, path = _lookup(path_or_id, "secret__")
     qs = SecretVersion.objects.select_related("secret").filter(where)
     qs = qs.filter(version=version or F("secret__current_version"))
-    row = qs.first()
+    row = next(iter(qs.order_by()[:1]), None)  # no ORDER BY: (secret, version) is unique
     if row is None or row.secret.is_expired:
         if path is not None:
             authorize(user=user, context=context, path=path, capability="read", request=request)
