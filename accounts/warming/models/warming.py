@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -181,7 +179,3 @@ class WarmingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} of task {self.task_id}"
-
-
-def new_claim_token() -> uuid.UUID:
-    return uuid.uuid4()

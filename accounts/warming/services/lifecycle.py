@@ -24,6 +24,7 @@ from accounts.models import Account, AccountStatus
 from accounts.services.accounts import account_status_change
 from config.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied
 from secrets_app.models import AuditEvent
+from secrets_app.registry import setting_get
 from secrets_app.services.audit import audit_record
 
 from ..events import event_publish
@@ -244,8 +245,6 @@ def warming_fail(*, task: Task, error: str, actor: Any = ENGINE) -> None:
 def warming_complete_if_done(*, task_id: int, now: datetime | None = None) -> str:
     """Settle a task the tick flagged: fail it past the failure threshold, complete it when its
     last day has ended and no action is in flight. Returns what happened (idempotent)."""
-    from secrets_app.registry import setting_get
-
     now = now or timezone.now()
     task = Task.objects.select_for_update().filter(pk=task_id).first()
     if task is None or task.status != WarmingStatus.RUNNING:

@@ -159,7 +159,7 @@ def _record(*, action_id: int, token: uuid.UUID, result: ActionResult) -> str:
             error=f"{task.consecutive_failures} consecutive actions failed "
             f"(threshold {threshold}); last error: {result.error}",
         )
-    else:
+    elif task.status == WarmingStatus.RUNNING:  # a paused task has no next action
         refresh_next_action_at([task.pk])
     return outcome
 
