@@ -85,3 +85,19 @@ def test_concurrent_unwraps_give_one_value(user, parallel, transactional_db):
 
     results = parallel(8, attempt)
     assert results.count("race-value") == 1 and results.count("NotFound") == 7
+
+
+def test_share_page_works_for_a_person_with_csrf_enforced(admin_user, auth_client):
+    from django.test import Client
+
+    token = (
+        auth_client(admin_user)
+        .post("/api/v1/secrets/wrap", {"value": "csrf-checked-v"}, format="json")
+        .json()["token"]
+    )
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/secrets/share/{token}")
+    csrf = browser.cookies["csrftoken"].value
+    assert browser.post(f"/secrets/share/{token}").status_code == 403  # no CSRF token: refused
+    revealed = browser.post(f"/secrets/share/{token}", {"csrfmiddlewaretoken": csrf})
+    assert page.status_code == 200 and b"csrf-checked-v" in revealed.content
