@@ -49,3 +49,18 @@ def test_demo_seed_is_idempotent():
     demo.seed(out)
     demo.seed(out)
     assert ViewTask.objects.filter(user__username="analyst").count() == 7
+
+
+def test_submit_command_reads_links_and_refuses_bad_ones(tmp_path, user):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "links.txt"
+    good.write_text("vk.com/wall-1_2\nhttps://m.vk.com/wall-1_3\n")
+    out = io.StringIO()
+    call_command("viewstats_submit", str(good), user=user.username, stdout=out)
+    assert "2 task(s) queued" in out.getvalue()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("nope\n")
+    with pytest.raises(CommandError):
+        call_command("viewstats_submit", str(bad), user=user.username, stderr=io.StringIO())
+    assert ViewTask.objects.filter(user=user).count() == 2
