@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -12,6 +14,23 @@ import httpx
 
 _COUNT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([KMB]?)$", re.IGNORECASE)
 _MULTIPLIER = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
+
+
+_clients: dict[int, httpx.Client] = {}
+_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One keep-alive pool per process (a forked worker must not share its parent's sockets)."""
+    pid = os.getpid()
+    with _lock:
+        if pid not in _clients:
+            _clients.clear()
+            _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=20))
+        return _clients[pid]
+
+
+prepare = _client  # call before reserving a rate-limit slot (see vk.prepare)
 
 
 class TelegramNetworkError(Exception):
@@ -109,7 +128,7 @@ def post_fetch(*, base_url: str, channel: str, post_id: int, timeout: float) -> 
     """GET <base>/<channel>/<id>?embed=1&mode=tme and read the widget."""
     url = f"{base_url.rstrip('/')}/{channel}/{post_id}"
     try:
-        response = httpx.get(url, params={"embed": "1", "mode": "tme"}, timeout=timeout)
+        response = _client().get(url, params={"embed": "1", "mode": "tme"}, timeout=timeout)
     except httpx.HTTPError as exc:
         raise TelegramNetworkError(f"{type(exc).__name__}: {exc}") from None
     if response.status_code == 429 or response.status_code >= 500:

@@ -333,6 +333,7 @@ def telegram_batch_collect(*, task_ids: list[int]) -> BatchReport:
     if not tasks:
         return BatchReport()
     base_url = cfg["viewstats.telegram_url"]
+    telegram.prepare()
     outcomes: dict[int, Outcome] = {}
     for task in tasks:
         if not upstream.rate_acquire("telegram", float(cfg["viewstats.telegram_rps"])):
