@@ -16,6 +16,7 @@ from config.errors import InvalidArgument
 
 from ..models import Secret, SecretVersion
 from . import kv
+from .kv_validation import _duration, _versions_arg, normalize_path, validate_metadata
 from .policies import authorize
 
 
@@ -26,7 +27,7 @@ def _change_versions(
     authorize(user=user, context=context, path=path, capability="delete", request=request)
     with transaction.atomic():
         secret = kv._get_live_secret(path, lock=True)
-        numbers = [secret.current_version] if versions is None else kv._versions_arg(versions)
+        numbers = [secret.current_version] if versions is None else _versions_arg(versions)
         rows = SecretVersion.objects.filter(secret=secret, version__in=numbers, destroyed=False)
         now = timezone.now()
         if action == "delete":
@@ -93,18 +94,18 @@ def secret_metadata_update(
     """Change a secret's settings; creates an empty secret (no version) if the path is free
     (as Vault does). Lowering max_versions prunes the oldest versions. Needs `update` (or
     `create` for a new path)."""
-    path = kv.normalize_path(kv._path_of(path))
+    path = normalize_path(kv._path_of(path))
     if max_versions is not None and (
         isinstance(max_versions, bool) or not isinstance(max_versions, int) or max_versions < 0
     ):
         raise InvalidArgument("max_versions must be a non-negative integer.", field="max_versions")
     if cas_required is not None and not isinstance(cas_required, bool):
         raise InvalidArgument("cas_required must be a boolean.", field="cas_required")
-    dva = kv._duration(delete_version_after, "delete_version_after")
+    dva = _duration(delete_version_after, "delete_version_after")
     custom = (
         None
         if custom_metadata is None
-        else kv.validate_metadata(custom_metadata, field="custom_metadata")
+        else validate_metadata(custom_metadata, field="custom_metadata")
     )
     exists = Secret.objects.filter(kv._live(), path=path).exists()
     authorize(

@@ -21,7 +21,8 @@ from config.errors import InvalidArgument, NotFound
 from ..models import AuditEvent, WrappedSecret
 from ..registry import settings_get_many
 from .audit import audit_hmac, audit_record
-from .kv import _duration, _validate_value, secret_read
+from .kv import secret_read
+from .kv_validation import _duration, _validate_value
 
 WRAP_PREFIX = "pvw."
 
