@@ -15,7 +15,7 @@ from config.errors import DomainError
 
 from .models import LedgerEntry, Order, Product, ProviderRollback, PurchaseBatch, SyncRun, Wallet
 from .selectors import dashboard_data, scheduler_status
-from .services import order_refund, proxies_sync, wallet_topup
+from .services import order_refund, proxies_sync, wallet_adjust, wallet_topup
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -90,27 +90,35 @@ class TopupForm(forms.Form):
     note = forms.CharField(max_length=500, required=False)
 
 
+class AdjustForm(forms.Form):
+    amount = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="Signed: negative takes money back (never below 0).",
+    )
+    note = forms.CharField(max_length=500)
+
+
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ("user", "balance", "updated_at")
     search_fields = ("user__username",)
     inlines = [LedgerInline]
-    actions = ["topup"]
+    actions = ["topup", "adjust"]
 
-    @admin.action(description="Top up the selected wallets")
-    def topup(self, request, queryset):
-        form = TopupForm(request.POST if "apply" in request.POST else None)
+    def _balance_action(self, request, queryset, *, form_class, service, action, title):
+        form = form_class(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             for wallet in queryset.select_related("user"):
                 try:
-                    wallet_topup(
+                    service(
                         actor=request.user,
                         username=wallet.user.username,
                         amount=form.cleaned_data["amount"],
                         note=form.cleaned_data["note"],
                         request=request,
                     )
-                    self.message_user(request, f"{wallet.user.username}: topped up.")
+                    self.message_user(request, f"{wallet.user.username}: done.")
                 except DomainError as exc:
                     self.message_user(
                         request, f"{wallet.user.username}: {exc.message}", messages.ERROR
@@ -123,9 +131,32 @@ class WalletAdmin(ReadOnlyAdmin):
                 **self.admin_site.each_context(request),
                 "form": form,
                 "wallets": queryset,
-                "title": "Top up wallets",
+                "title": title,
+                "action": action,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
+        )
+
+    @admin.action(description="Top up the selected wallets")
+    def topup(self, request, queryset):
+        return self._balance_action(
+            request,
+            queryset,
+            form_class=TopupForm,
+            service=wallet_topup,
+            action="topup",
+            title="Top up wallets",
+        )
+
+    @admin.action(description="Adjust the selected wallets (signed amount, with a note)")
+    def adjust(self, request, queryset):
+        return self._balance_action(
+            request,
+            queryset,
+            form_class=AdjustForm,
+            service=wallet_adjust,
+            action="adjust",
+            title="Adjust wallets",
         )
 
 

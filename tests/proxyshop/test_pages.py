@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -85,6 +87,25 @@ def test_admin_screens_and_actions(admin_client, admin_user, user, stocked, prov
     )
     wallet.refresh_from_db()
     assert wallet.balance == 10 and LedgerEntry.objects.filter(note="gift").exists()
+    r = admin_client.post(
+        "/admin/proxyshop/wallet/",
+        follow=True,
+        data={
+            "action": "adjust",
+            "_selected_action": [wallet.pk],
+            "apply": "1",
+            "amount": "-1.50",
+            "note": "correction",
+        },
+    )
+    wallet.refresh_from_db()
+    assert f"{user.username}: done." in [str(m) for m in r.context["messages"]]
+    assert wallet.balance == Decimal("8.50")
+    assert LedgerEntry.objects.get(note="correction").kind == "adjustment"
+    form = admin_client.post(
+        "/admin/proxyshop/wallet/", {"action": "adjust", "_selected_action": [wallet.pk]}
+    )
+    assert b"Adjust wallets" in form.content
     dashboard = admin_client.get("/admin/proxyshop/syncrun/dashboard/").content.decode()
     assert "Inventory by country" in dashboard and "bar inv" in dashboard
 
