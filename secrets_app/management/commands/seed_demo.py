@@ -10,7 +10,13 @@ from django.core.management.base import BaseCommand
 from secrets_app.models import Role, User
 
 # Each domain may ship a `demo.py` with `seed(stdout)`; they run in this order.
-DEMO_MODULES = ["secrets_app.demo", "proxyshop.demo", "viewstats.demo", "accounts.demo"]
+DEMO_MODULES = [
+    "secrets_app.demo",
+    "proxyshop.demo",
+    "viewstats.demo",
+    "accounts.demo",
+    "accounts.warming.demo",  # after accounts.demo: it warms demo accounts
+]
 
 
 class Command(BaseCommand):
