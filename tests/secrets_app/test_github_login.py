@@ -53,6 +53,29 @@ def test_login_page_offers_github(client):
     assert 'name="login"' in html and 'name="password"' in html
 
 
+def test_github_confirmation_page_on_get(client):
+    response = client.get("/auth/github/login/?process=login")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Log in with GitHub" in html and "Continue" in html
+
+
+def test_demo_fake_approves_as_octocat():
+    from fakes.github import build_demo_server
+
+    server = build_demo_server(0).start()
+    try:
+        approved = httpx.get(
+            f"{server.url}/login/oauth/authorize",
+            params={"client_id": "demo-client-id", "redirect_uri": "http://x/cb", "state": "s"},
+            follow_redirects=False,
+        )
+        assert approved.status_code == 302
+        assert parse_qs(urlsplit(approved.headers["location"]).query)["state"] == ["s"]
+    finally:
+        server.stop()
+
+
 def test_first_github_login_creates_user_with_default_role(client, github):
     response = github_login(client, github)
     assert response.status_code == 302 and response["Location"] == "/"
