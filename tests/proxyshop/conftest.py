@@ -44,16 +44,3 @@ def stocked(provider) -> list[Product]:
     provider.add_proxies(20)
     proxies_sync(trigger="test")
     return list(Product.objects.order_by("id"))
-
-
-@pytest.fixture(autouse=True)
-def _valid_encryption_key(settings) -> None:
-    """The embedded demo key in base settings is not a valid Fernet key (reported upstream);
-    credentials must be encryptable here whatever the environment says."""
-    from cryptography.fernet import Fernet
-
-    try:
-        for key in settings.ENCRYPTION_KEYS:
-            Fernet(key.encode())
-    except (ValueError, TypeError):
-        settings.ENCRYPTION_KEYS = ["0h0Gx0pXbU1tEIZ3Wq9VZl2m3HqfQyF1n9X3pZKkS0c="]
