@@ -204,6 +204,9 @@ class VaultAPIView(APIView):
             status=status.HTTP_200_OK,
         )
 
+    def ok_body(self, body: dict) -> Response:
+        return Response(body, status=status.HTTP_200_OK)
+
     def no_content(self, *, warnings: list[str] | None = None) -> HttpResponse:
         # Vault answers 200 with the envelope instead of 204 when it has warnings to give.
         if warnings:

@@ -100,6 +100,14 @@ class VaultKVConfigSerializer(serializers.Serializer):
     delete_version_after = serializers.CharField(required=False)
 
 
+class VaultAnyObjectSerializer(serializers.Serializer):
+    """Any JSON object (the value to wrap)."""
+
+
+class VaultUnwrapSerializer(serializers.Serializer):
+    token = serializers.CharField(required=False, help_text="or send it as X-Vault-Token")
+
+
 ERRORS = {
     400: OpenApiResponse(VaultErrorSerializer, description="Bad input or a cas mismatch"),
     403: OpenApiResponse(VaultErrorSerializer, description="Missing or refused token"),

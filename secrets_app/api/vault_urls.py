@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from . import vault_kv as kv
 from . import vault_sys as sys
 from . import vault_tokens as tokens
+from . import vault_wrapping as wrapping
 
 urlpatterns = [
     path("auth/token/create", tokens.TokenCreateView.as_view(), name="vault-token-create"),
@@ -28,6 +29,8 @@ urlpatterns = [
         sys.MountInfoView.as_view(),
         name="vault-sys-mount-info",
     ),
+    path("sys/wrapping/wrap", wrapping.WrapView.as_view(), name="vault-sys-wrap"),
+    path("sys/wrapping/unwrap", wrapping.UnwrapView.as_view(), name="vault-sys-unwrap"),
     path("secret/config", kv.ConfigView.as_view(), name="vault-kv-config"),
     path("secret/data/<path:path>", kv.DataView.as_view(), name="vault-kv-data"),
     path("secret/metadata/<path:path>", kv.MetadataView.as_view(), name="vault-kv-metadata"),

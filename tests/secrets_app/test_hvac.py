@@ -226,6 +226,12 @@ def test_patch_read_secret_and_configuration(root_client, vault):
     meta = kv.read_secret_metadata(path="p/many")["data"]
     assert sorted(meta["versions"], key=int) == ["2", "3", "4", "5"]  # oldest pruned
 
+    wrapped = root_client.sys.wrap(payload={"api_key": "k-1"}, ttl="2m")
+    token = wrapped["wrap_info"]["token"]
+    assert root_client.sys.unwrap(token)["data"] == {"api_key": "k-1"}
+    with pytest.raises(exceptions.InvalidRequest):
+        root_client.sys.unwrap(token)
+
     user_client = vault(UserFactory(role="user"))
     with pytest.raises(exceptions.Forbidden):
         user_client.secrets.kv.v2.configure(max_versions=100, mount_point="secret")

@@ -1,6 +1,8 @@
 """The /v1/sys/ routes Vault tooling calls first: health, seal status, the CLI's mount preflight;
 and PUT accepted wherever POST is (as Vault does)."""
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +47,54 @@ def test_put_works_where_post_does(client, user, make_token):
         "/v1/auth/token/renew-self", "{}", content_type="application/json", HTTP_X_VAULT_TOKEN=raw
     )
     assert refused.status_code == 405 and "unsupported operation" in refused.json()["errors"][0]
+
+
+def test_wrap_and_unwrap_once(client, user, make_token):
+    raw = make_token(user)
+    wrapped = client.post(
+        "/v1/sys/wrapping/wrap",
+        '{"db": "pw-123"}',
+        content_type="application/json",
+        HTTP_X_VAULT_TOKEN=raw,
+        HTTP_X_VAULT_WRAP_TTL="5m",
+    )
+    assert wrapped.status_code == 200
+    info = wrapped.json()["wrap_info"]
+    assert info["token"].startswith("pvw.") and 295 <= info["ttl"] <= 300
+    assert info["creation_path"] == "sys/wrapping/wrap" and info["accessor"]
+    assert wrapped.json()["data"] is None
+
+    # the wrapping token itself as X-Vault-Token, no other credential needed
+    opened = client.post(
+        "/v1/sys/wrapping/unwrap",
+        "",
+        content_type="application/json",
+        HTTP_X_VAULT_TOKEN=info["token"],
+    )
+    assert opened.status_code == 200 and opened.json()["data"] == {"db": "pw-123"}
+    again = client.post(
+        "/v1/sys/wrapping/unwrap",
+        json.dumps({"token": info["token"]}),
+        content_type="application/json",
+        HTTP_X_VAULT_TOKEN=raw,
+    )
+    assert again.status_code == 400
+    assert again.json() == {"errors": ["wrapping token is not valid or does not exist"]}
+
+
+def test_wrap_needs_a_ttl_header_and_a_token(client, user, make_token):
+    raw = make_token(user)
+    no_ttl = client.post(
+        "/v1/sys/wrapping/wrap",
+        '{"a": "b"}',
+        content_type="application/json",
+        HTTP_X_VAULT_TOKEN=raw,
+    )
+    assert no_ttl.status_code == 400 and "response wrapping" in no_ttl.json()["errors"][0]
+    anonymous = client.post(
+        "/v1/sys/wrapping/wrap",
+        '{"a": "b"}',
+        content_type="application/json",
+        HTTP_X_VAULT_WRAP_TTL="5m",
+    )
+    assert anonymous.status_code == 403
