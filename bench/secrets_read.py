@@ -207,6 +207,8 @@ def openbao(args) -> dict | None:
         f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n  tls_disable = true\n}}\n'
         f'api_addr = "http://127.0.0.1:{port}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
         "disable_mlock = true\n"
+        # Like ours, every request audited: OpenBao's file audit device (declarative only).
+        f'audit "file" "bench" {{\n  options {{\n    file_path = "{workdir}/audit.log"\n  }}\n}}\n'
     )
     log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed with the server)
     proc = subprocess.Popen(
@@ -265,8 +267,8 @@ def openbao(args) -> dict | None:
             print(f"OpenBao log: {workdir / 'server.log'}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(fmt("OpenBao read (raft)", reads))
-    print(fmt("OpenBao write (raft)", writes))
+    print(fmt("OpenBao read (raft, file audit)", reads))
+    print(fmt("OpenBao write (raft, file audit)", writes))
     return {"reads": reads, "writes": writes}
 
 
