@@ -18,6 +18,7 @@ from ..registry import definitions
 from ..security import FIELDS as SECURITY_FIELDS
 from ..services import kv
 from ..services.audit import audit_export, audit_record, audit_verify
+from ..services.kv_validation import validate_metadata
 from ..services.policies import policy_test, validate_rules
 from ..services.sys import security_update, setting_change, settings_describe
 
@@ -38,8 +39,21 @@ class SecretVersionInline(admin.TabularInline):
         return False
 
 
+class SecretForm(forms.ModelForm):
+    class Meta:
+        model = Secret
+        fields = ("metadata", "max_versions", "cas_required", "delete_version_after", "expires_at")
+
+    def clean_metadata(self):
+        try:
+            return validate_metadata(self.cleaned_data["metadata"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 @admin.register(Secret)
 class SecretAdmin(admin.ModelAdmin):
+    form = SecretForm
     list_display = (
         "path",
         "current_version",

@@ -99,3 +99,26 @@ def test_audit_chain_status_and_export(admin_client, secret):
     AuditEvent.objects.filter(pk=first.pk).update(target="tampered")
     broken = admin_client.get("/admin/secrets_app/auditchain/")
     assert f"Chain broken at row #{first.pk}".encode() in broken.content
+
+
+def test_change_form_validates_metadata_and_audits(admin_client, secret):
+    url = f"/admin/secrets_app/secret/{secret.pk}/change/"
+    inline = {"versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0"}
+    bad = admin_client.post(
+        url,
+        {
+            "metadata": '{"a": {"nested": 1}}',
+            "max_versions": "0",
+            "delete_version_after": "0",
+            **inline,
+        },
+    )
+    assert bad.status_code == 200 and b"errorlist" in bad.content
+    good = admin_client.post(
+        url,
+        {"metadata": '{"team": "ops"}', "max_versions": "4", "delete_version_after": "0", **inline},
+    )
+    assert good.status_code == 302
+    secret.refresh_from_db()
+    assert secret.metadata == {"team": "ops"} and secret.max_versions == 4
+    assert AuditEvent.objects.filter(action="secret.metadata_update", target="adm/one").exists()
