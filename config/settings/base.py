@@ -44,10 +44,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # First: settle the client address and the scheme (X-Forwarded-* believed only from trusted
+    # proxies) before anything, SecurityMiddleware included, asks request.is_secure().
     "secrets_app.middleware.ClientIPMiddleware",
     "secrets_app.https.HTTPSPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -12,8 +12,12 @@ if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F
 if INSECURE_DEFAULT_ENCRYPTION_KEY in ENCRYPTION_KEYS:
     raise ImproperlyConfigured("Set ENCRYPTION_KEYS to your own Fernet keys.")
 
+# Pages are redirected to HTTPS by Django; API calls are not redirected (a client would resend
+# its token in clear) but refused with 403 by HTTPSPolicyMiddleware when the security
+# configuration requires HTTPS. X-Forwarded-Proto is honoured by that middleware, and only from
+# `security.trusted_proxies`, so SECURE_PROXY_SSL_HEADER (which trusts anyone) stays unset.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^api/", r"^v1/", r"^users", r"^get-views/", r"^get-bg-tasks"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
