@@ -53,8 +53,12 @@ def test_purge_job_deletes_expired_and_records_a_run(admin_user):
 
 
 def test_purge_job_is_scheduled_by_the_migration():
+    from config.celery import app
+
     task = PeriodicTask.objects.get(task="secrets_app.purge_expired")
     assert task.enabled and task.interval.every == 60 and task.expire_seconds < 60
+    app.loader.import_default_modules()
+    assert task.task in app.tasks  # the name beat sends is the task a worker runs
 
 
 def test_delete_version_after_soft_deletes_each_version(admin_user):
