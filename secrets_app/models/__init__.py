@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditEvent
 from .identity import ApiClient, RefreshToken, Role, Token, User
 from .jobs import JobRun
 from .kv import AuditChain, Secret, SecretVersion, WrappedSecret
@@ -6,6 +6,7 @@ from .policies import Policy
 from .settings import SystemSetting
 
 __all__ = [
+    "AuditChainHead",
     "ApiClient",
     "AuditChain",
     "AuditEvent",

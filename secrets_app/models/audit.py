@@ -35,3 +35,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.outcome}"
+
+
+class AuditChainHead(models.Model):
+    """The chain's newest hash, in one row. Appending updates it and inserts the event in one
+    statement: the row lock orders concurrent writers (PostgreSQL)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "audit chain head"
+
+    def __str__(self) -> str:
+        return self.hash

@@ -1,7 +1,8 @@
 """Writing and verifying the hash-chained audit log.
 
-Rows are chained under a PostgreSQL advisory lock held to the end of the writing
-transaction, so the chain follows commit order. A row written inside a transaction that
+Each append is one statement that updates the chain head row and inserts the event; the
+head row's lock is held to the end of the writing transaction, so the chain follows commit
+order. A row written inside a transaction that
 rolls back disappears with it: record refusals outside the failing transaction.
 """
 
@@ -21,7 +22,6 @@ from django.utils import timezone
 
 from ..models import AuditEvent
 
-_CHAIN_LOCK_ID = 0x5EC12E7A
 GENESIS = "0" * 64
 
 
@@ -86,15 +86,64 @@ def audit_record(
         outcome=outcome,
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+    if connection.vendor == "postgresql":
+        return _append_postgresql(event)
+    with transaction.atomic():  # SQLite serialises writers by itself
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event.prev_hash = last or GENESIS
-        # The id is not hashed: order is carried by prev_hash, so one INSERT suffices.
         event.hash = event_hash(event, event.prev_hash)
         event.save()
+    return event
+
+
+# One round trip: the UPDATE takes the head row's lock (held to the end of the writing
+# transaction, so the chain follows commit order), computes the new hash in SQL exactly as
+# `event_hash` does, and the INSERT stores the event with it.
+_APPEND_SQL = """
+WITH head AS (
+    UPDATE secrets_app_auditchainhead
+       SET prev_hash = hash,
+           hash = encode(sha256(convert_to(hash || %s, 'UTF8')), 'hex')
+     WHERE id = 1
+    RETURNING prev_hash, hash
+)
+INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, action,
+                                    target_type, target, outcome, data, prev_hash, hash)
+SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, head.prev_hash, head.hash FROM head
+RETURNING id, prev_hash, hash
+"""
+
+
+def _append_postgresql(event: AuditEvent) -> AuditEvent:
+    params = [
+        _canonical(event),
+        event.created_at,
+        event.actor_id,
+        event.actor,
+        event.accessor,
+        event.ip,
+        event.action,
+        event.target_type,
+        event.target,
+        event.outcome,
+        json.dumps(event.data, cls=DjangoJSONEncoder),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_SQL, params)
+        row = cursor.fetchone()
+        if row is None:  # no head yet (fresh database, or tables flushed): start it from the log
+            cursor.execute(
+                "INSERT INTO secrets_app_auditchainhead (id, prev_hash, hash) "
+                "SELECT 1, '', coalesce((SELECT hash FROM secrets_app_auditevent "
+                "ORDER BY id DESC LIMIT 1), %s) "
+                "ON CONFLICT (id) DO NOTHING",
+                [GENESIS],
+            )
+            cursor.execute(_APPEND_SQL, params)
+            row = cursor.fetchone()
+    event.id, event.prev_hash, event.hash = row
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 
