@@ -123,7 +123,7 @@ def queries_per_read(raw: str, secret_id: str, samples: int = 50) -> float:
 
 
 def ours(args) -> dict:
-    env = setup_env("bench_secrets", 11)
+    env = setup_env("bench_secrets", 9)
     import django
 
     django.setup()
