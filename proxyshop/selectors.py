@@ -274,12 +274,15 @@ def dashboard_data(*, days: int = 14) -> dict:
 
 
 # --- fleet ---
-def order_credentials_for_fleet(*, order_id: str) -> dict:
+def order_credentials_for_fleet(*, order_id: str, actor: Any = None) -> dict:
     """Decrypted connection data of a bought proxy, for the accounts domain to import into its
     pool: host, port (int), username, password, country (ISO code), expires_at.
-    Raises NotFound for an unknown order, Conflict for a refunded one."""
+    Only the buyer or an admin may take an order's proxy: for anyone else (and with no actor)
+    the order does not exist. Raises NotFound for an unknown order, Conflict for a refunded
+    one."""
     order = Order.objects.select_related("product").filter(order_id=order_id).first()
-    if order is None:
+    is_admin = bool(getattr(actor, "is_admin", False))
+    if order is None or not (is_admin or order.user_id == getattr(actor, "pk", None)):
         raise NotFound("Unknown order.")
     if order.status == OrderStatus.REFUNDED:
         raise Conflict("This order was refunded; its proxy is no longer usable.")

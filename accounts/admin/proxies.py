@@ -18,7 +18,7 @@ from ..services.proxies import (
     proxy_update,
 )
 from ..services.proxy_health import proxy_check_health
-from ..services.proxy_shop import proxy_import_from_shop_order
+from ..services.proxy_shop import proxy_import_from_shop_order, shop_order_credentials
 
 HEALTH_COLORS = {"alive": "#067647", "dead": "#b42318", "unknown": "#6b7280"}
 
@@ -96,15 +96,10 @@ class ProxyForm(forms.ModelForm):
                 if not data.get(name):
                     self.add_error(name, "Required (or give a shop order id).")
             return data
-        from proxyshop.selectors import order_credentials_for_fleet
-
-        if Proxy.objects.filter(source=Proxy.Source.SHOP, source_ref=order_id).exists():
-            self.add_error("shop_order_id", "This order is already in the pool.")
-        else:
-            try:
-                order_credentials_for_fleet(order_id=order_id)
-            except DomainError as exc:
-                self.add_error("shop_order_id", exc.message)
+        try:
+            shop_order_credentials(order_id=order_id, actor=getattr(self, "actor", None))
+        except DomainError as exc:
+            self.add_error("shop_order_id", exc.message)
         return data
 
     def validate_constraints(self, exclude=None):
@@ -116,6 +111,12 @@ class ProxyForm(forms.ModelForm):
 @admin.register(Proxy)
 class ProxyAdmin(admin.ModelAdmin):
     form = ProxyForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # the shop-order check needs to know who imports
+        return form
+
     list_display = (
         "id",
         "endpoint",

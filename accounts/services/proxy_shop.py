@@ -12,19 +12,26 @@ from .proxies import proxy_create
 SHOP_PROVIDER = "proxyshop"
 
 
-def proxy_import_from_shop_order(*, order_id: str, actor: Any = None, request: Any = None) -> Proxy:
-    """Add the proxy of a shop order to the pool (source "shop", ref = order id).
+def shop_order_credentials(*, order_id: str, actor: Any) -> dict:
+    """The connection data of a shop order that may enter the pool: bought by `actor` (or
+    `actor` is an admin), not refunded, not already imported, with a host and a port.
 
-    Raises NotFound (unknown order), Conflict (refunded order, or already imported) and
-    InvalidArgument when the order's credentials lack a host or port.
-    """
+    Raises NotFound (unknown order, or not the actor's), Conflict (refunded, or already
+    imported) and InvalidArgument (no usable host and port)."""
     from proxyshop.selectors import order_credentials_for_fleet
 
     if Proxy.objects.filter(source=Proxy.Source.SHOP, source_ref=order_id).exists():
         raise Conflict(f"Order {order_id} is already in the pool.")
-    creds = order_credentials_for_fleet(order_id=order_id)
+    creds = order_credentials_for_fleet(order_id=order_id, actor=actor)
     if not creds.get("host") or not creds.get("port"):
         raise InvalidArgument("The order has no usable host and port.", field="order_id")
+    return creds
+
+
+def proxy_import_from_shop_order(*, order_id: str, actor: Any = None, request: Any = None) -> Proxy:
+    """Add the proxy of a shop order to the pool (source "shop", ref = order id); the checks
+    and errors of `shop_order_credentials`."""
+    creds = shop_order_credentials(order_id=order_id, actor=actor)
     return proxy_create(
         host=creds["host"],
         port=int(creds["port"]),

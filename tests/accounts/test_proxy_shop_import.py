@@ -53,3 +53,16 @@ def test_unknown_and_refunded_orders_are_refused(auth_client, operator_user):
     assert client.post("/api/v1/proxies/from-shop-order", {"order_id": "nope"}).status_code == 404
     make_order(operator_user, order_id="ord-r", status="refunded")
     assert client.post("/api/v1/proxies/from-shop-order", {"order_id": "ord-r"}).status_code == 409
+
+
+def test_an_operator_cannot_take_a_customers_proxy(auth_client, operator_user, user, admin_user):
+    make_order(user, order_id="ord-cust")
+    refused = auth_client(operator_user).post(
+        "/api/v1/proxies/from-shop-order", {"order_id": "ord-cust"}
+    )
+    assert refused.status_code == 404
+    assert not Proxy.objects.filter(source_ref="ord-cust").exists()
+    taken = auth_client(admin_user).post(
+        "/api/v1/proxies/from-shop-order", {"order_id": "ord-cust"}
+    )
+    assert taken.status_code == 201

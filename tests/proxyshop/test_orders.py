@@ -48,13 +48,24 @@ def test_export_txt_and_csv(auth_client, user, orders):
 
 
 def test_fleet_selector_gives_decrypted_connection_data(orders):
-    data = order_credentials_for_fleet(order_id=orders[0].order_id)
+    buyer = orders[0].user
+    data = order_credentials_for_fleet(order_id=orders[0].order_id, actor=buyer)
     assert set(data) == {"host", "port", "username", "password", "country", "expires_at"}
     assert data["password"] == orders[0].credentials["password"]
     assert isinstance(data["port"], int) and len(data["country"]) == 2
     Order.objects.filter(pk=orders[0].pk).update(status="refunded")
     with pytest.raises(Conflict):
+        order_credentials_for_fleet(order_id=orders[0].order_id, actor=buyer)
+
+
+def test_fleet_selector_hides_other_peoples_orders(orders, operator_user, admin_user):
+    from config.errors import NotFound
+
+    with pytest.raises(NotFound):
+        order_credentials_for_fleet(order_id=orders[0].order_id, actor=operator_user)
+    with pytest.raises(NotFound):
         order_credentials_for_fleet(order_id=orders[0].order_id)
+    assert order_credentials_for_fleet(order_id=orders[0].order_id, actor=admin_user)["host"]
 
 
 def test_audit_log_never_holds_credentials(auth_client, user, orders, provider):
