@@ -380,10 +380,12 @@ def token_renew_with_refresh(*, refresh_raw: str, ip: str = "", request: Any = N
     """Exchange a refresh token for a new access token and a new refresh token.
 
     A refresh token works once. Presenting one that was already used revokes every access and
-    refresh token of its family (the pair was stolen or replayed) and is refused.
+    refresh token of its family (the pair was stolen or replayed) and is refused. Marking the
+    refresh token used and issuing its successor happen in one transaction, so a renewal that
+    fails leaves the refresh token usable. The successor keeps the old token's policies that the
+    user still holds and a TTL within today's maximum.
     """
     digest = hash_token(refresh_raw or "")
-    reuse_detected = None
     with transaction.atomic():
         refresh = (
             RefreshToken.objects.select_for_update(of=("self",))
@@ -391,43 +393,46 @@ def token_renew_with_refresh(*, refresh_raw: str, ip: str = "", request: Any = N
             .filter(token_hash=digest)
             .first()
         )
-        if refresh is None or refresh.revoked_at or refresh.expires_at <= timezone.now():
+        if (
+            refresh is None
+            or refresh.revoked_at
+            or refresh.expires_at <= timezone.now()
+            or not refresh.user.is_active
+        ):
             raise Unauthenticated("Invalid refresh token: unknown, expired or revoked.")
-        if refresh.used_at is not None:
-            reuse_detected = refresh
-        else:
+        reused = refresh.used_at is not None
+        if not reused:
             refresh.used_at = timezone.now()
             refresh.save(update_fields=["used_at"])
-    if reuse_detected is not None:
-        _revoke_family(reuse_detected.family, reason="refresh_reuse", request=request)
+            old = refresh.access_token
+            user = refresh.user
+            grantable = policies_grantable_by(user=user, client=old.client if old else None)
+            kept = [name for name in (old.policies if old else []) if name in grantable]
+            issued = token_issue(
+                user=user,
+                policies=kept or None,
+                ttl=min(old.ttl_seconds, security_config().token_max_ttl) if old else None,
+                bound_cidrs=old.bound_cidrs if old else None,
+                num_uses=old.num_uses if old else 0,
+                client=old.client if old else None,
+                display_name=old.display_name if old else "",
+                scope=old.scope if old else "",
+                with_refresh=True,
+                family=refresh.family,
+                request=request,
+            )
+            audit_record(
+                action="token.renew",
+                target_type="token",
+                target=issued.token.accessor,
+                actor=user,
+                ip=ip,
+                request=request,
+                data={"previous": old.accessor if old else None, "family": str(refresh.family)},
+            )
+    if reused:
+        _revoke_family(refresh.family, reason="refresh_reuse", request=request)
         raise Unauthenticated("Refresh token already used: the whole session has been revoked.")
-
-    old = refresh.access_token
-    user = refresh.user
-    if not user.is_active:
-        raise Unauthenticated("Invalid refresh token: unknown, expired or revoked.")
-    issued = token_issue(
-        user=user,
-        policies=old.policies if old else None,
-        ttl=old.ttl_seconds if old else None,
-        bound_cidrs=old.bound_cidrs if old else None,
-        num_uses=old.num_uses if old else 0,
-        client=old.client if old else None,
-        display_name=old.display_name if old else "",
-        scope=old.scope if old else "",
-        with_refresh=True,
-        family=refresh.family,
-        request=request,
-    )
-    audit_record(
-        action="token.renew",
-        target_type="token",
-        target=issued.token.accessor,
-        actor=user,
-        ip=ip,
-        request=request,
-        data={"previous": old.accessor if old else None, "family": str(refresh.family)},
-    )
     return issued
 
 
@@ -467,6 +472,11 @@ def _forget(digests: list[str], *, tombstone: bool) -> None:
         cache.set_many(
             {_TOMBSTONE + d: 1 for d in digests}, timeout=settings.TOKEN_CACHE_SECONDS * 2 + 60
         )
+
+
+def tokens_forget(digests: list[str]) -> None:
+    """Drop cached state of tokens whose rows are gone (user deleted) and leave tombstones."""
+    _forget(digests, tombstone=True)
 
 
 def _descendant_ids(root_ids: list) -> list:

@@ -9,13 +9,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
-from config.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
+from config.errors import Conflict, InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
 
 from ..models import AuditEvent, Role, Token, User
 from ..security import security_config
 from .audit import audit_record
-from .tokens import tokens_revoke
+from .tokens import tokens_forget
 
 
 def user_create(
@@ -64,23 +65,33 @@ def user_create(
 
 
 def user_delete(*, username: str, actor: Any = None, request: Any = None) -> None:
-    """Delete a user; every token of theirs is revoked first (at once in every process)."""
+    """Delete a user and, with them, every token of theirs (at once in every process).
+
+    Raises NotFound for an unknown user and Conflict when records that must be kept (shop
+    orders, ledger entries) belong to the user: then nothing changes, and the user can be
+    deactivated instead, which also refuses all of their tokens.
+    """
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound(f"No user named {username!r}.")
-    tokens_revoke(
-        Token.objects.filter(user=user), reason="user deleted", actor=actor, request=request
-    )
-    with transaction.atomic():
-        audit_record(
-            action="user.delete",
-            target_type="user",
-            target=username,
-            actor=actor,
-            request=request,
-            data={"role": user.role},
-        )
-        user.delete()
+    digests = list(Token.objects.filter(user=user).values_list("token_hash", flat=True))
+    try:
+        with transaction.atomic():
+            audit_record(
+                action="user.delete",
+                target_type="user",
+                target=username,
+                actor=actor,
+                request=request,
+                data={"role": user.role, "tokens": len(digests)},
+            )
+            user.delete()
+    except ProtectedError:
+        raise Conflict(
+            f"User {username!r} has orders or ledger entries that must be kept; deactivate the "
+            "user instead (is_active = false)."
+        ) from None
+    tokens_forget(digests)
 
 
 # --- login lockout ---------------------------------------------------------------------------

@@ -178,3 +178,23 @@ def test_api_client_credentials_are_checked(api_client, user):
     )
     assert bad.status_code == 401
     assert bad.json() == {"detail": "Invalid client credentials."}
+
+
+def test_a_user_with_shop_history_is_not_deleted_but_refused(
+    api_client, auth_client, admin_user, user, make_token
+):
+    from decimal import Decimal
+
+    from proxyshop.services.wallet import wallet_topup
+
+    wallet_topup(username=user.username, amount=Decimal("5.00"), note="t", actor=admin_user)
+    raw = make_token(user)
+    response = auth_client(admin_user).post(f"/api/v1/users/{user.username}/delete")
+    assert response.status_code == 409
+    assert "deactivate" in response.json()["detail"]
+    assert User.objects.filter(username=user.username).exists()
+    # nothing changed: the user's token still works
+    assert (
+        api_client.get("/api/v1/token/lookup-self", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
+        == 200
+    )

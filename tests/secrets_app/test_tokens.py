@@ -249,3 +249,31 @@ def test_cached_unlimited_token_costs_no_database_query(api_client, user, make_t
         response = api_client.get("/api/v1/sys/ping", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.json() == {"ok": True, "authenticated": True}
     assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+def test_renewal_keeps_only_policies_still_held_and_a_failed_renewal_burns_nothing(
+    api_client, admin_user
+):
+    first = password_grant(api_client, admin_user.username, scope="root default").json()
+    assert set(first["scope"].split()) == {"root", "default"}
+    admin_user.role = "user"  # demoted: no longer holds root
+    admin_user.save()
+    renewed = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": first["refresh_token"]}, format="json"
+    )
+    assert renewed.status_code == 200, renewed.content
+    assert renewed.json()["scope"] == "default"
+    # a renewal refused for an inactive user must not burn the refresh token
+    second = renewed.json()
+    admin_user.is_active = False
+    admin_user.save()
+    refused = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": second["refresh_token"]}, format="json"
+    )
+    assert refused.status_code == 401
+    admin_user.is_active = True
+    admin_user.save()
+    again = api_client.post(
+        "/api/v1/token/renew", {"refresh_token": second["refresh_token"]}, format="json"
+    )
+    assert again.status_code == 200
