@@ -77,7 +77,10 @@ def wall_get_by_id(
         raise VKNetworkError("VK answered with an unexpected body")
     if "error" in body:
         error = body["error"] if isinstance(body["error"], dict) else {}
-        raise VKError(int(error.get("error_code") or 0), str(error.get("error_msg") or ""))
+        code = error.get("error_code")
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise VKNetworkError("VK answered with a malformed error")
+        raise VKError(code, str(error.get("error_msg") or ""))
     payload = body.get("response")
     # Newer versions: {"response": {"items": [...]}}; older: {"response": [...]}.
     items = payload.get("items") if isinstance(payload, dict) else payload
@@ -85,12 +88,15 @@ def wall_get_by_id(
         raise VKNetworkError("VK answered without a list of posts")
     result: dict[str, VKPost] = {}
     for item in items:
-        if not isinstance(item, dict) or "owner_id" not in item or "id" not in item:
+        if not isinstance(item, dict):
             continue
+        owner, post = item.get("owner_id"), item.get("id")
+        if not isinstance(owner, int) or not isinstance(post, int) or isinstance(owner, bool):
+            continue  # malformed: the post stays absent and its task fails with that reason
         views = item.get("views")
         count = views.get("count") if isinstance(views, dict) else None
         date = item.get("date")
-        result[f"{int(item['owner_id'])}_{int(item['id'])}"] = VKPost(
+        result[f"{owner}_{post}"] = VKPost(
             views=int(count) if isinstance(count, int | float) else None,
             date=int(date) if isinstance(date, int) else None,
         )

@@ -101,3 +101,27 @@ def test_telegram_widget_views_missing_private_and_errors():
             get("chan_one", 5)
     finally:
         fake.stop()
+
+
+def test_vk_malformed_answers_are_network_errors_or_absent_posts(fake_server):
+    from fakes.http import FakeResponse
+
+    server = fake_server()
+    answers = iter(
+        [
+            {"error": {"error_code": "six", "error_msg": "?"}},
+            {
+                "response": {
+                    "items": [
+                        {"owner_id": "x", "id": 1, "views": {"count": 5}},
+                        {"owner_id": -1, "id": 2, "views": {"count": 7}},
+                    ]
+                }
+            },
+        ]
+    )
+    server.route("*", "/wall.getById", lambda req: FakeResponse.json(next(answers)))
+    with pytest.raises(vk.VKNetworkError):
+        call(server, ["-1_2"])
+    result = call(server, ["-1_2", "1_1"])
+    assert set(result) == {"-1_2"} and result["-1_2"].views == 7
