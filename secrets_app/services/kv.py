@@ -14,12 +14,13 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
@@ -207,6 +208,61 @@ def _lookup(path_or_id: Any, prefix: str = "") -> tuple[Q, str | None]:
         return Q(**{f"{prefix}path": path}), path
 
 
+def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
+    """One version (the current one when `version` is None) with its secret, in one query.
+
+    This is the hot path of every read: the SQL is built once per (lookup column, version
+    given) and rows are decoded with the fields' own converters (decryption included), which
+    skips the ORM's per-call query compilation (~1 ms of a ~2 ms read query)."""
+    ((lookup, value),) = where.children
+    column = "path" if lookup.endswith("path") else "id"
+    sql = _read_sql(column, bool(version))  # version 0 or None: the current one
+    params = [value, version] if version else [value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchone()
+    if raw is None:
+        return None
+    secret_fields, version_fields = _read_fields()
+    split = len(version_fields)
+    row = SecretVersion.from_db(
+        "default", [f.attname for f in version_fields], _decode(version_fields, raw[:split])
+    )
+    row.secret = Secret.from_db(
+        "default", [f.attname for f in secret_fields], _decode(secret_fields, raw[split:])
+    )
+    return row
+
+
+@functools.cache
+def _read_fields() -> tuple[tuple, tuple]:
+    return tuple(Secret._meta.concrete_fields), tuple(SecretVersion._meta.concrete_fields)
+
+
+@functools.cache
+def _read_sql(column: str, with_version: bool) -> str:
+    secret_fields, version_fields = _read_fields()
+    columns = [f"v.{connection.ops.quote_name(f.column)}" for f in version_fields] + [
+        f"s.{connection.ops.quote_name(f.column)}" for f in secret_fields
+    ]
+    version_match = "v.version = %s" if with_version else "v.version = s.current_version"
+    return (
+        f"SELECT {', '.join(columns)} FROM {SecretVersion._meta.db_table} v "  # noqa: S608
+        f"JOIN {Secret._meta.db_table} s ON s.id = v.secret_id "
+        f"WHERE s.{column} = %s AND {version_match} LIMIT 1"
+    )
+
+
+def _decode(fields: tuple, values: tuple) -> list:
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        col = field.get_col(field.model._meta.db_table)
+        for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = converter(value, col, connection)
+        out.append(value)
+    return out
+
+
 def secret_read(
     *, path_or_id: Any, version: int | None = None, user: Any, context: Any, request: Any = None
 ) -> tuple[Secret, SecretVersion]:
@@ -222,9 +278,7 @@ def secret_read(
             "version must be a positive integer.", field="version", location="query"
         )
     where, path = _lookup(path_or_id, "secret__")
-    qs = SecretVersion.objects.select_related("secret").filter(where)
-    qs = qs.filter(version=version or F("secret__current_version"))
-    row = next(iter(qs.order_by()[:1]), None)  # no ORDER BY: (secret, version) is unique
+    row = _fetch_version(where, version)
     if row is None or row.secret.is_expired:
         if path is not None:
             authorize(user=user, context=context, path=path, capability="read", request=request)
