@@ -256,11 +256,18 @@ def _read_sql(column: str, with_version: bool) -> str:
 def _decode(fields: tuple, values: tuple) -> list:
     out = []
     for field, value in zip(fields, values, strict=True):
-        col = field.get_col(field.model._meta.db_table)
-        for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+        col, converters = _converters(field)
+        for converter in converters:
             value = converter(value, col, connection)
         out.append(value)
     return out
+
+
+@functools.cache
+def _converters(field) -> tuple:
+    """The backend's and the field's converters of a column, as the ORM would apply them."""
+    col = field.get_col(field.model._meta.db_table)
+    return col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
 
 
 def secret_read(
