@@ -38,5 +38,5 @@ def policies_grantable_by(*, user: Any, parent: Any = None, client: Any = None) 
     else:
         allowed = user_policy_names(user)
     if client is not None and client.allowed_policies:
-        allowed &= set(client.allowed_policies) | ({ROOT} if ROOT in allowed else set())
+        allowed &= set(client.allowed_policies)  # a client's limit binds admins too
     return allowed

@@ -129,22 +129,24 @@ def attached_policy_names(
     return names
 
 
-def _effective(*, user: Any, context: Any) -> tuple[set[str], str | None]:
-    """(effective names, policy generation or None when not fetched). One cache round trip for
-    a non-admin, none for an admin (whose `root` makes the token's names final)."""
+def _effective(*, user: Any, context: Any) -> tuple[set[str], str | None, set[str]]:
+    """(effective names, policy generation or None when not fetched, the user's own names).
+    One cache round trip for a non-admin, none for an admin (whose `root` makes the token's
+    names final)."""
     role = getattr(user, "role", "") or ""
     token_names = None if context is None else set(getattr(context, "policies", None) or [])
     if role == "admin" and getattr(user, "is_active", True):
-        return (token_names if token_names is not None else {DEFAULT, ROOT}), None
+        held = {DEFAULT, ROOT}
+        return (token_names if token_names is not None else held), None, held
     user_id = getattr(user, "pk", None)
     if user_id is None:
-        return set(), None
+        return set(), None, set()
     got = cache.get_many([_GEN_KEY, _USER_KEY + str(user_id)])
     gen = got.get(_GEN_KEY) or _generation()
     held = {DEFAULT} | attached_policy_names(
         user_id=user_id, role=role, gen=gen, hit=got.get(_USER_KEY + str(user_id))
     )
-    return (held if token_names is None else token_names & held), gen
+    return (held if token_names is None else token_names & held), gen, held
 
 
 def effective_policies(*, user: Any, context: Any) -> set[str]:
@@ -170,8 +172,15 @@ def capabilities(*, names: set[str], path: str, gen: str | None = None) -> set[s
 
 
 def allowed(*, user: Any, context: Any, path: str, capability: str) -> bool:
-    names, gen = _effective(user=user, context=context)
-    return capability in capabilities(names=names, path=path, gen=gen)
+    """True when the caller holds `capability` on `path`. A token never gets more than its
+    user: besides the token's own policies, the user's policies must allow it too, so a deny
+    the user holds applies to every token of theirs, whatever policies the token carries."""
+    names, gen, held = _effective(user=user, context=context)
+    if capability not in capabilities(names=names, path=path, gen=gen):
+        return False
+    if names == held or ROOT in held:
+        return True
+    return capability in capabilities(names=held, path=path, gen=gen)
 
 
 def authorize(*, user: Any, context: Any, path: str, capability: str, request: Any = None) -> None:

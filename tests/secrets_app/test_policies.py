@@ -160,3 +160,22 @@ def test_bad_policy_is_422(admin_user, auth_client):
         format="json",
     )
     assert response.status_code == 422
+
+
+def test_a_token_cannot_shed_its_users_deny(user, seeded):
+    make_policy("allow-team", ("team/*", ["read"]), users=[user])
+    make_policy("deny-secret", ("team/secret*", ["deny"]), users=[user])
+    raw_all, _ = token_context(user)
+    raw_allow_only, _ = token_context(user, policies=["allow-team"])
+    for raw in (raw_all, raw_allow_only):
+        c = _client(raw)
+        assert c.get("/api/v1/secrets/team/a").status_code == 200
+        assert c.get("/api/v1/secrets/team/secret/key").status_code == 403
+
+
+def test_an_api_clients_limit_binds_admins_too(admin_user):
+    from secrets_app.policies import policies_grantable_by
+    from secrets_app.services.clients import client_register
+
+    client, _ = client_register(name="limited", allowed_policies=["default"])
+    assert policies_grantable_by(user=admin_user, client=client) == {"default"}
