@@ -127,22 +127,34 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
+_INT_MAX = 2**31 - 1
+_BIGINT_MAX = 2**63 - 1
+
+
+def _int_in_range(value: Any, low: int, high: int) -> int | None:
+    """An integer within the column's range, or None (never an exception) for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if low <= number <= high else None
+
+
 def parse_item(raw: Any) -> ProviderItem | None:
     """One list item, or None when it lacks `proxy_id` or `ip` (counted as skipped)."""
     if not isinstance(raw, dict):
         return None
-    try:
-        proxy_id = int(raw.get("proxy_id"))
-    except (TypeError, ValueError):
-        return None
+    proxy_id = _int_in_range(raw.get("proxy_id"), 1, _BIGINT_MAX)
     ip = _text(raw.get("ip")).strip()
-    if not ip:
+    if proxy_id is None or not ip:
         return None
     speed_raw = _text(raw.get("speed")).strip()
-    try:
-        status = int(raw.get("status", 1))
-    except (TypeError, ValueError):
-        status = 0
+    speed = _int_in_range(speed_raw, 0, _INT_MAX) if speed_raw.isascii() else None
+    status = 1 if _int_in_range(raw.get("status", 1), 0, 1) == 1 else 0
     return ProviderItem(
         proxy_id=proxy_id,
         ip=ip[:64],
@@ -153,7 +165,7 @@ def parse_item(raw: Any) -> ProviderItem | None:
         zip=_text(raw.get("zip"))[:20],
         isp=_text(raw.get("ISP"))[:200],
         org=_text(raw.get("ORG"))[:200],
-        speed=int(speed_raw) if speed_raw.isdigit() else None,
+        speed=speed,
         mobile=_bool(raw.get("mobile")),
         hosting=_bool(raw.get("hosting")),
         status=status,
@@ -329,24 +341,25 @@ class ProviderClient:
             raise ProviderBadResponse("The provider's list answer has no `proxies` array.")
         items = [parse_item(raw) for raw in data["proxies"]]
         valid = [item for item in items if item is not None]
-        try:
-            total = int(data.get("total", len(valid)))
-        except (TypeError, ValueError):
-            total = len(valid)
+        total = _int_in_range(data.get("total", len(items)), 0, _INT_MAX)
+        if total is None:
+            total = len(items)
         return ProviderPage(
             items=valid, invalid=len(items) - len(valid), total=total, raw_count=len(items)
         )
 
     def iter_pages(self, *, page_size: int, **filters) -> Iterator[ProviderPage]:
-        """Every page until an empty or short one, or past `total` (a bounded walk)."""
+        """Every page until an empty one or until `total` items were seen (a bounded walk).
+
+        A short page does not end the walk: a provider may cap its page size below ours."""
         page = 0
+        seen = 0
         while True:
             result = self.list_page(page=page, page_size=page_size, **filters)
             yield result
             page += 1
-            if result.raw_count < page_size or page * page_size >= result.total:
-                return
-            if page > 100_000:
+            seen += result.raw_count
+            if result.raw_count == 0 or seen >= result.total or page > 100_000:
                 return
 
     def buy(self, *, proxy_id: int) -> BoughtProxy:

@@ -137,3 +137,29 @@ def test_country_sync_only_removes_within_that_country(provider):
     run = proxies_sync(trigger="manual", country_code="us")
     assert run.removed == us_before
     assert Product.objects.filter(country_code="DE", state="available").count() == de_before
+
+
+def test_a_provider_page_cap_below_ours_loses_nothing(provider):
+    provider.max_page_size = 10
+    provider.add_proxies(25)
+    run = proxies_sync(trigger="test", page_size=20)
+    assert (run.status, run.total_fetched, run.added, run.removed) == ("success", 25, 25, 0)
+    assert Product.objects.filter(state=ProductState.AVAILABLE).count() == 25
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"proxy_id": 10**19, "ip": "1.2.3.4"},
+        {"proxy_id": 7, "ip": "1.2.3.5", "speed": "99999999999"},
+        {"proxy_id": 8, "ip": "1.2.3.6", "speed": "²"},
+        {"proxy_id": True, "ip": "1.2.3.7"},
+        {"proxy_id": 9, "ip": "1.2.3.8", "status": 10**30},
+    ],
+)
+def test_out_of_range_items_never_block_a_sync(provider, bad):
+    provider.add_proxies(5)
+    provider.add_raw(bad)
+    run = proxies_sync(trigger="test")
+    assert run.status == "success"
+    assert Product.objects.filter(state=ProductState.AVAILABLE).count() >= 5
