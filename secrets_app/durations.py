@@ -6,10 +6,19 @@ import re
 
 _PART = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The largest duration anything stores (a 32-bit integer column of seconds, about 68 years).
+MAX_DURATION = 2**31 - 1
 
 
 def parse_duration(value: object) -> int:
-    """Seconds in `value`; raises ValueError with a readable message."""
+    """Seconds in `value` (at most MAX_DURATION); raises ValueError with a readable message."""
+    seconds = _parse(value)
+    if seconds > MAX_DURATION:
+        raise ValueError(f"a duration cannot exceed {MAX_DURATION} seconds")
+    return seconds
+
+
+def _parse(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError("a duration is a number of seconds or a string like '1h30m'")
     if isinstance(value, int):

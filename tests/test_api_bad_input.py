@@ -62,3 +62,29 @@ def test_garbage_never_gives_a_500(method, path, auth_client, admin_user):
             url, {"page": "-1", "page_size": "zzz", "status": "\x00", "timeout_seconds": "x"}
         )
         assert_project_error(response, path)
+
+
+HUGE = 10**15
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/token/create", {"num_uses": HUGE}),
+        ("post", "/api/v1/token/create", {"ttl": HUGE}),
+        ("post", "/v1/auth/token/create", {"num_uses": HUGE}),
+        ("post", "/v1/auth/token/renew-self", {"increment": HUGE}),
+        ("post", "/v1/secret/metadata/huge/one", {"max_versions": HUGE}),
+        ("post", "/v1/secret/metadata/huge/one", {"delete_version_after": HUGE}),
+        ("post", "/api/v1/secrets/create", {"path": "huge/two", "value": "v", "ttl": HUGE}),
+        ("post", "/get-views/vk", {"links": ["vk.com/wall-1_2"], "recollect_interval": HUGE}),
+    ],
+)
+def test_out_of_range_numbers_are_refused_not_500(method, path, body, auth_client, admin_user):
+    client = auth_client(admin_user)
+    client.credentials(
+        HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"],
+        HTTP_X_VAULT_TOKEN=client._credentials["HTTP_AUTHORIZATION"][7:],
+    )
+    response = getattr(client, method)(path, body, format="json")
+    assert response.status_code in (400, 422), (path, response.status_code, response.content)

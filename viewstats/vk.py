@@ -97,7 +97,17 @@ def wall_get_by_id(
         count = views.get("count") if isinstance(views, dict) else None
         date = item.get("date")
         result[f"{owner}_{post}"] = VKPost(
-            views=int(count) if isinstance(count, int | float) else None,
-            date=int(date) if isinstance(date, int) else None,
+            views=_bounded(count, 2**63 - 1),
+            date=_bounded(date, 2**32),  # unix seconds; anything else is no date
         )
     return result
+
+
+def _bounded(value: object, high: int) -> int | None:
+    """A non-negative whole number up to `high`, else None (NaN, infinity, junk)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if 0 <= number <= high else None

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from config.errors import InvalidArgument
 
+from ..durations import MAX_DURATION
 from ..models import Secret, SecretVersion
 from . import kv
 from .kv_validation import _duration, _versions_arg, normalize_path, validate_metadata
@@ -96,9 +97,13 @@ def secret_metadata_update(
     `create` for a new path)."""
     path = normalize_path(kv._path_of(path))
     if max_versions is not None and (
-        isinstance(max_versions, bool) or not isinstance(max_versions, int) or max_versions < 0
+        isinstance(max_versions, bool)
+        or not isinstance(max_versions, int)
+        or not 0 <= max_versions <= MAX_DURATION
     ):
-        raise InvalidArgument("max_versions must be a non-negative integer.", field="max_versions")
+        raise InvalidArgument(
+            f"max_versions must be an integer from 0 to {MAX_DURATION}.", field="max_versions"
+        )
     if cas_required is not None and not isinstance(cas_required, bool):
         raise InvalidArgument("cas_required must be a boolean.", field="cas_required")
     dva = _duration(delete_version_after, "delete_version_after")

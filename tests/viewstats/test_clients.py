@@ -125,3 +125,19 @@ def test_vk_malformed_answers_are_network_errors_or_absent_posts(fake_server):
         call(server, ["-1_2"])
     result = call(server, ["-1_2", "1_1"])
     assert set(result) == {"-1_2"} and result["-1_2"].views == 7
+
+
+def test_vk_out_of_range_dates_and_counts_are_dropped_not_raised(fake_server):
+    from fakes.http import FakeResponse
+
+    server = fake_server()
+    items = [
+        {"owner_id": -1, "id": 2, "date": 10**12, "views": {"count": 5}},
+        {"owner_id": -1, "id": 3, "date": 1700000000, "views": {"count": float("inf")}},
+    ]
+    server.route(
+        "*", "/wall.getById", lambda req: FakeResponse.json({"response": {"items": items}})
+    )
+    result = call(server, ["-1_2", "-1_3"])
+    assert (result["-1_2"].views, result["-1_2"].date) == (5, None)
+    assert (result["-1_3"].views, result["-1_3"].date) == (None, 1700000000)

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.errors import InvalidArgument
+from secrets_app.durations import MAX_DURATION
 from secrets_app.registry import settings_get_many
 from secrets_app.services.audit import audit_record
 
@@ -49,10 +50,10 @@ def tasks_submit(
         if (
             isinstance(recollect_interval, bool)
             or not isinstance(recollect_interval, int)
-            or (recollect_interval < least)
+            or not least <= recollect_interval <= MAX_DURATION
         ):
             raise InvalidArgument(
-                f"recollect_interval must be at least {least} seconds.",
+                f"recollect_interval must be from {least} to {MAX_DURATION} seconds.",
                 field="recollect_interval",
             )
     parsed, errors = links_parse(platform, links)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.errors import InvalidArgument, PermissionDenied, Unauthenticated
 
+from ...durations import MAX_DURATION
 from ...models import ApiClient, RefreshToken, Token, User
 from ...policies import policies_grantable_by
 from ...security import security_config
@@ -68,8 +69,14 @@ def token_issue(
             f"explicit_max_ttl must be between 1 and {config.token_max_ttl} seconds.",
             field="explicit_max_ttl",
         )
-    if isinstance(num_uses, bool) or not isinstance(num_uses, int) or num_uses < 0:
-        raise InvalidArgument("num_uses must be a non-negative integer.", field="num_uses")
+    if (
+        isinstance(num_uses, bool)
+        or not isinstance(num_uses, int)
+        or not 0 <= num_uses <= MAX_DURATION
+    ):
+        raise InvalidArgument(
+            f"num_uses must be an integer from 0 to {MAX_DURATION}.", field="num_uses"
+        )
     cidrs = parse_cidrs(bound_cidrs)
     if not cidrs:
         cidrs = list(parent.bound_cidrs) if parent else parse_cidrs(config.default_bound_cidrs)
