@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -133,9 +134,10 @@ def lockout_clear(*, username: str = "", ip: str = "") -> None:
     cache.delete_many(keys)
 
 
-def password_login(*, username: str, password: str, ip: str = "", request: Any = None) -> User:
-    """Check a username and password. Refused with 429 while the user or the address is locked
-    out, 401 on bad credentials (counted per user and per IP, both audited)."""
+def login_attempt_checked(*, username: str, ip: str, check) -> Any:
+    """Run one password check (`check()` → user or None) under the lockout: "locked" when the
+    user or the address is locked out (check not run), else the user or None. Failures are
+    counted per user and per IP; a success clears the user's count. All outcomes audited."""
     state = lockout_state(username=username, ip=ip)
     if state["user_locked"] or state["ip_locked"]:
         audit_record(
@@ -146,15 +148,12 @@ def password_login(*, username: str, password: str, ip: str = "", request: Any =
             outcome=AuditEvent.Outcome.DENIED,
             data={"by": "user" if state["user_locked"] else "ip"},
         )
-        raise ResourceExhausted(
-            f"Too many failed logins; try again in up to {state['window']} seconds."
-        )
-    user = authenticate(request=None, username=username, password=password)
+        return "locked"
+    user = check()
     if user is None:
-        window = state["window"]
-        _bump(_key_user(username), window)
+        _bump(_key_user(username), state["window"])
         if ip:
-            _bump(_key_ip(ip), window)
+            _bump(_key_ip(ip), state["window"])
         audit_record(
             action="login.failure",
             target_type="user",
@@ -162,9 +161,29 @@ def password_login(*, username: str, password: str, ip: str = "", request: Any =
             ip=ip,
             outcome=AuditEvent.Outcome.DENIED,
         )
-        raise Unauthenticated("Invalid username or password.")
+        return None
     lockout_clear(username=username)
     audit_record(
         action="login.success", target_type="user", target=user.username, actor=user, ip=ip
     )
+    return user
+
+
+def password_login(*, username: str, password: str, ip: str = "", request: Any = None) -> User:
+    """Check a username and password. Refused with 429 while the user or the address is locked
+    out, 401 on bad credentials (counted per user and per IP, both audited by the
+    authentication backend, `secrets_app.backends.LockoutModelBackend`)."""
+    state = lockout_state(username=username, ip=ip)
+    if state["user_locked"] or state["ip_locked"]:
+        login_attempt_checked(username=username, ip=ip, check=lambda: None)  # audits the refusal
+        raise ResourceExhausted(
+            f"Too many failed logins; try again in up to {state['window']} seconds."
+        )
+    user = authenticate(
+        request=SimpleNamespace(client_ip=ip, META={"REMOTE_ADDR": ip}),
+        username=username,
+        password=password,
+    )
+    if user is None:
+        raise Unauthenticated("Invalid username or password.")
     return user

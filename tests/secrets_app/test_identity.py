@@ -198,3 +198,30 @@ def test_a_user_with_shop_history_is_not_deleted_but_refused(
         api_client.get("/api/v1/token/lookup-self", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
         == 200
     )
+
+
+def test_admin_login_page_is_under_the_same_lockout(client, admin_user):
+    setting_set(key="security.lockout_threshold", value=3)
+    for _ in range(3):
+        response = client.post(
+            "/admin/login/", {"username": admin_user.username, "password": "wrong"}
+        )
+        assert response.status_code == 200  # the form again
+    locked = client.post("/admin/login/", {"username": admin_user.username, "password": PASSWORD})
+    assert locked.status_code == 200  # still refused: locked out
+    assert "_auth_user_id" not in client.session
+    assert (
+        AuditEvent.objects.filter(action="login.failure", target=admin_user.username).count() == 3
+    )
+    assert AuditEvent.objects.filter(action="login.locked_out").exists()
+
+
+def test_page_login_success_clears_the_failure_count(client, user):
+    setting_set(key="security.lockout_threshold", value=3)
+    client.post("/admin/login/", {"username": user.username, "password": "wrong"})
+    client.post("/admin/login/", {"username": user.username, "password": "wrong"})
+    assert client.login(username=user.username, password=PASSWORD)
+    client.logout()
+    client.post("/admin/login/", {"username": user.username, "password": "wrong"})
+    client.post("/admin/login/", {"username": user.username, "password": "wrong"})
+    assert client.login(username=user.username, password=PASSWORD)
