@@ -29,8 +29,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         ip = getattr(request._request, "client_ip", None) or client_ip(request._request)
+        view = (getattr(request, "parser_context", None) or {}).get("view")
         try:
-            return token_authenticate(raw, ip=ip)
+            return token_authenticate(
+                raw, ip=ip, spend=getattr(view, "spends_token_use", True)
+            )
         except TokenRefused as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.reason) from None
 

@@ -133,6 +133,7 @@ class TokenLookupSelfView(APIView):
     """Describe the calling token without spending a use."""
 
     permission_classes = [IsAuthenticated]
+    spends_token_use = False  # read by BearerTokenAuthentication
 
     @extend_schema(responses={200: s.TokenLookupSerializer, **ERRORS}, tags=["tokens"])
     def get(self, request):

@@ -76,10 +76,17 @@ def test_missing_fields_get_the_422_shape(api_client):
         assert set(item) == {"loc", "msg", "type"}
 
 
+def ping(api_client, raw, **extra):
+    return api_client.get("/api/v1/sys/ping", HTTP_AUTHORIZATION=f"Bearer {raw}", **extra)
+
+
 def test_lookup_self_describes_without_spending_a_use(api_client, user, make_token):
     raw = make_token(user, num_uses=3, bound_cidrs="127.0.0.0/8", ttl="1h30m")
+    assert lookup(api_client, raw).json()["uses_remaining"] == 3
     body = lookup(api_client, raw).json()
-    assert body["uses_remaining"] == 2  # the lookup request itself is one use
+    assert body["uses_remaining"] == 3  # lookups spend nothing
+    assert ping(api_client, raw).json()["authenticated"] is True
+    assert lookup(api_client, raw).json()["uses_remaining"] == 2  # any other call spends one
     assert body["bound_cidrs"] == ["127.0.0.0/8"]
     assert 5300 < body["ttl"] <= 5400
     assert body["username"] == user.username
@@ -134,10 +141,11 @@ def test_ip_binding(api_client, user, make_token):
 
 def test_one_time_token_works_once(api_client, user):
     raw = password_grant(api_client, user.username, one_time=True).json()["access_token"]
-    assert lookup(api_client, raw).status_code == 200
-    second = lookup(api_client, raw)
+    assert ping(api_client, raw).json()["authenticated"] is True
+    second = ping(api_client, raw)
     assert second.status_code == 401
     assert "exhausted" in second.json()["detail"]
+    assert lookup(api_client, raw).status_code == 401  # an exhausted token is refused everywhere
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(api_client, user):
@@ -277,3 +285,13 @@ def test_renewal_keeps_only_policies_still_held_and_a_failed_renewal_burns_nothi
         "/api/v1/token/renew", {"refresh_token": second["refresh_token"]}, format="json"
     )
     assert again.status_code == 200
+
+
+def test_a_use_limited_token_cannot_mint_an_unlimited_child(api_client, user, make_token):
+    parent = make_token(user, num_uses=3)
+    child = api_client.post(
+        "/api/v1/token/create", {}, format="json", HTTP_AUTHORIZATION=f"Bearer {parent}"
+    )
+    assert child.status_code == 200
+    body = lookup(api_client, child.json()["access_token"]).json()
+    assert body["num_uses"] == 2  # what the parent had left after creating it

@@ -51,8 +51,11 @@ def _user_from_state(data: dict) -> User:
     return user
 
 
-def token_authenticate(raw: str, *, ip: str = "", audit: bool = True) -> tuple[User, TokenContext]:
-    """Check a presented token and spend one use of it. Raises TokenRefused."""
+def token_authenticate(
+    raw: str, *, ip: str = "", audit: bool = True, spend: bool = True
+) -> tuple[User, TokenContext]:
+    """Check a presented token and, unless `spend` is False (lookup-self), spend one use of
+    it. Raises TokenRefused."""
     digest = hash_token(raw)
     cached = cache.get_many([_STATE + digest, _TOMBSTONE + digest])
     if _TOMBSTONE + digest in cached:
@@ -80,7 +83,10 @@ def token_authenticate(raw: str, *, ip: str = "", audit: bool = True) -> tuple[U
         _refuse("user_inactive", state, ip, audit)
     if state["bound_cidrs"] and not ip_in_networks(ip, state["bound_cidrs"]):
         _refuse("ip_not_allowed", state, ip, audit)
-    if state["num_uses"]:
+    if state["num_uses"] and not spend:
+        if state["exhausted"]:
+            _refuse("exhausted", state, ip, audit)
+    elif state["num_uses"]:
         spent = Token.objects.filter(
             pk=state["token_id"], revoked_at__isnull=True, uses_remaining__gt=0
         ).update(uses_remaining=F("uses_remaining") - 1, last_used_at=timezone.now())

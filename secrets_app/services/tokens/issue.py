@@ -77,6 +77,10 @@ def token_issue(
         raise InvalidArgument(
             f"num_uses must be an integer from 0 to {MAX_DURATION}.", field="num_uses"
         )
+    if parent is not None and parent.num_uses:
+        # A use-limited token cannot widen its limit through a child: the child gets at most
+        # the uses its parent has left.
+        num_uses = min(num_uses or parent.uses_remaining, parent.uses_remaining) or 1
     cidrs = parse_cidrs(bound_cidrs)
     if not cidrs:
         cidrs = list(parent.bound_cidrs) if parent else parse_cidrs(config.default_bound_cidrs)
