@@ -174,7 +174,10 @@ def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
         for key in missing:
             fresh[key] = json.dumps(stored[key]) if key in stored else _MISSING
             out[key] = fresh[key]
-        cache.set_many({_CACHE_PREFIX + k: v for k, v in fresh.items()}, timeout=300)
+        # `add`, not `set`: a reader that read the database before a change must not overwrite
+        # the value the writer put in the cache after it (see setting_set).
+        for key, value in fresh.items():
+            cache.add(_CACHE_PREFIX + key, value, timeout=300)
     return {
         key: defs[key].default_value()
         if out[key] == _MISSING
@@ -215,8 +218,8 @@ def setting_set(*, key: str, value: Any, actor=None, request=None) -> Any:
             request=request,
             data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
         )
-        transaction.on_commit(lambda: cache.delete(_CACHE_PREFIX + key))
-    cache.delete(_CACHE_PREFIX + key)
+    # Write-through once the change is saved, so every process reads the new value at once.
+    cache.set(_CACHE_PREFIX + key, json.dumps(to_json(defn, new_value)), timeout=300)
     return new_value
 
 
@@ -237,5 +240,5 @@ def setting_reset(*, key: str, actor=None, request=None) -> Any:
             request=request,
             data={"old": setting_display(defn, old_value)},
         )
-    cache.delete(_CACHE_PREFIX + key)
+    cache.set(_CACHE_PREFIX + key, _MISSING, timeout=300)
     return setting_get(key)
