@@ -165,7 +165,13 @@ def proxy_purchase(
     try:
         # Unlocked pre-checks answer hopeless requests without queueing on row locks; every
         # check is repeated under the locks below, which alone decide.
-        _check(Product.objects.filter(pk=product_id).first(), wallet_for_user(user=user), price)
+        try:
+            _check(Product.objects.filter(pk=product_id).first(), wallet_for_user(user=user), price)
+        except DomainError:
+            # The same key may have just bought this very product in a parallel request.
+            if key and (existing := _replay(user, key, product_id)) is not None:
+                return existing, True
+            raise
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(user=user)
             if key and (existing := _replay(user, key, product_id)) is not None:
