@@ -58,6 +58,7 @@ def main() -> None:
     from proxyshop.models import Product, SyncRun
     from proxyshop.services import proxies_sync
     from secrets_app.models import SystemSetting
+    from secrets_app.registry import settings_forget
 
     call_command("migrate", verbosity=0, interactive=False)
     cache.clear()
@@ -79,6 +80,7 @@ def main() -> None:
                 key=f"proxyshop.{key}", defaults={"value": value}
             )
         cache.clear()
+        settings_forget()
 
         def run(label: str) -> None:
             with CaptureQueriesContext(connection) as queries:

@@ -31,9 +31,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         ip = getattr(request._request, "client_ip", None) or client_ip(request._request)
         view = (getattr(request, "parser_context", None) or {}).get("view")
         try:
-            return token_authenticate(
-                raw, ip=ip, spend=getattr(view, "spends_token_use", True)
-            )
+            return token_authenticate(raw, ip=ip, spend=getattr(view, "spends_token_use", True))
         except TokenRefused as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.reason) from None
 

@@ -9,11 +9,13 @@ A stored value (SystemSetting row) overrides the default; defaults usually come 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +27,35 @@ from .durations import parse_duration
 TYPES = ("int", "bool", "str", "decimal", "duration", "json")
 _CACHE_PREFIX = "setting:v1:"
 _MISSING = "__default__"
+
+# Process-local layer over the shared cache: (expires at, monotonic clock; raw stored JSON or
+# _MISSING). A change made in this process is seen here at once (write-through); other
+# processes see it within SETTINGS_LOCAL_TTL seconds (default 1 s; 0 turns the layer off).
+# Settings are read on every request (the security configuration, limits): this saves a
+# shared-cache round trip per setting read on the hot paths.
+_LOCAL: dict[str, tuple[float, str]] = {}
+
+
+def _local_ttl() -> float:
+    return float(getattr(settings, "SETTINGS_LOCAL_TTL", 1.0))
+
+
+def _local_put(key: str, raw: str) -> None:
+    ttl = _local_ttl()
+    if ttl > 0:
+        _LOCAL[key] = (time.monotonic() + ttl, raw)
+
+
+def settings_forget(keys: Iterable[str] | None = None) -> None:
+    """Drop cached values (all, or `keys`) from this process and the shared cache, so the next
+    read goes to the database: for code that changed SystemSetting rows directly."""
+    if keys is None:
+        _LOCAL.clear()
+        return
+    keys = list(keys)
+    for key in keys:
+        _LOCAL.pop(key, None)
+    cache.delete_many([_CACHE_PREFIX + key for key in keys])
 
 
 @dataclass(frozen=True)
@@ -154,30 +185,40 @@ def setting_get(key: str) -> Any:
 
 
 def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
-    """Several settings in one cache round trip."""
+    """Several settings: from this process's short-lived copy, else in one cache round trip,
+    else from the database."""
     keys = list(keys)
     defs = {key: definition(key) for key in keys}
-    cached = cache.get_many([_CACHE_PREFIX + key for key in keys])
     out: dict[str, Any] = {}
-    missing = []
-    for key in keys:
-        hit = cached.get(_CACHE_PREFIX + key)
-        if hit is None:
-            missing.append(key)
-        else:
-            out[key] = hit
-    if missing:
-        from .models import SystemSetting
+    if _local_ttl() > 0:
+        now = time.monotonic()
+        for key in keys:
+            hit = _LOCAL.get(key)
+            if hit is not None and hit[0] > now:
+                out[key] = hit[1]
+    wanted = [key for key in keys if key not in out]
+    if wanted:
+        cached = cache.get_many([_CACHE_PREFIX + key for key in wanted])
+        missing = []
+        for key in wanted:
+            hit = cached.get(_CACHE_PREFIX + key)
+            if hit is None:
+                missing.append(key)
+            else:
+                out[key] = hit
+                _local_put(key, hit)
+        if missing:
+            from .models import SystemSetting
 
-        stored = dict(SystemSetting.objects.filter(key__in=missing).values_list("key", "value"))
-        fresh = {}
-        for key in missing:
-            fresh[key] = json.dumps(stored[key]) if key in stored else _MISSING
-            out[key] = fresh[key]
-        # `add`, not `set`: a reader that read the database before a change must not overwrite
-        # the value the writer put in the cache after it (see setting_set).
-        for key, value in fresh.items():
-            cache.add(_CACHE_PREFIX + key, value, timeout=300)
+            stored = dict(SystemSetting.objects.filter(key__in=missing).values_list("key", "value"))
+            fresh = {}
+            for key in missing:
+                fresh[key] = json.dumps(stored[key]) if key in stored else _MISSING
+                out[key] = fresh[key]
+            # `add`, not `set`: a reader that read the database before a change must not
+            # overwrite the value the writer put in the cache after it (see setting_set).
+            for key, value in fresh.items():
+                cache.add(_CACHE_PREFIX + key, value, timeout=300)
     return {
         key: defs[key].default_value()
         if out[key] == _MISSING
@@ -219,7 +260,9 @@ def setting_set(*, key: str, value: Any, actor=None, request=None) -> Any:
             data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
         )
     # Write-through once the change is saved, so every process reads the new value at once.
-    cache.set(_CACHE_PREFIX + key, json.dumps(to_json(defn, new_value)), timeout=300)
+    raw = json.dumps(to_json(defn, new_value))
+    cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    _local_put(key, raw)
     return new_value
 
 
@@ -241,4 +284,5 @@ def setting_reset(*, key: str, actor=None, request=None) -> Any:
             data={"old": setting_display(defn, old_value)},
         )
     cache.set(_CACHE_PREFIX + key, _MISSING, timeout=300)
+    _local_put(key, _MISSING)
     return setting_get(key)

@@ -31,3 +31,14 @@ register(
     "Longest TTL a shared (wrapped) secret may have.",
     min_value=1,
 )
+register(
+    "audit.durable_reads",
+    "bool",
+    False,
+    "Commit the audit records of secret reads (reads, lists, metadata reads) durably, waiting "
+    "for the database to flush them. Off (the default): they are committed without waiting, in "
+    "order and in the hash chain like every record, but a crash of the database server itself "
+    "can lose the last fraction of a second of read records (at most 3 x wal_writer_delay) - "
+    "the durability of Vault's file audit device, which does not fsync. Records of writes, "
+    "deletes, refusals and changes are always durable.",
+)

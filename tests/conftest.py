@@ -26,8 +26,12 @@ def _celery_configured() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Each test starts with an empty Redis database (tests own the one in REDIS_URL)."""
+    """Each test starts with an empty Redis database (tests own the one in REDIS_URL) and no
+    settings remembered by this process."""
+    from secrets_app.registry import settings_forget
+
     cache.clear()
+    settings_forget()
     yield
 
 

@@ -85,14 +85,27 @@ DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # Off by default: a health check is one more round trip at the start of every request
+        # that uses the database. Without it, the first request on a connection the server
+        # dropped fails and the connection is replaced; turn it on where the database restarts
+        # often (failovers) and that one failure matters more than the round trip.
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DB_PREPARED_STATEMENTS", True):
+    # The few hand-written hot queries (config/db.py `hot_cursor`) are prepared once per
+    # connection after 5 runs; the ORM's own queries never are (client-side binding). Turn off
+    # behind a transaction-mode pooler that does not keep prepared statements (PgBouncer < 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Each process remembers registry settings (secrets_app/registry.py) this many seconds: a
+# change reaches the other processes within it (0: ask the shared cache on every read).
+SETTINGS_LOCAL_TTL = float(env_decimal("SETTINGS_LOCAL_TTL", "1"))
 
 # --- Redis: cache, token state, locks, rate limits, pub/sub, broker ---
 REDIS_URL = env_str("REDIS_URL", "")

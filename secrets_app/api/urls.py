@@ -8,8 +8,11 @@ urlpatterns = [
     path("token/revoke", identity.TokenRevokeView.as_view(), name="token-revoke"),
     path("token/lookup-self", identity.TokenLookupSelfView.as_view(), name="token-lookup-self"),
     path("token/accessors", identity.TokenAccessorListView.as_view(), name="token-accessors"),
-    path("token/revoke-accessor", identity.TokenRevokeAccessorView.as_view(),
-         name="token-revoke-accessor"),
+    path(
+        "token/revoke-accessor",
+        identity.TokenRevokeAccessorView.as_view(),
+        name="token-revoke-accessor",
+    ),
     path("sys/ping", identity.PingView.as_view(), name="sys-ping"),
     path("users/create", identity.UserCreateView.as_view(), name="user-create"),
     path("users/<str:username>/delete", identity.UserDeleteView.as_view(), name="user-delete"),

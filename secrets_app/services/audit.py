@@ -20,6 +20,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.db import hot_cursor
+
 from ..models import AuditEvent
 
 GENESIS = "0" * 64
@@ -63,8 +65,15 @@ def audit_record(
     ip: str = "",
     data: dict | None = None,
     request: Any = None,
+    durable: bool = True,
 ) -> AuditEvent:
-    """Append one event. `request` (DRF or Django) fills actor, accessor and IP if not given."""
+    """Append one event. `request` (DRF or Django) fills actor, accessor and IP if not given.
+
+    `durable=False` (PostgreSQL, outside any transaction): the event commits without waiting
+    for the WAL flush (`synchronous_commit = off` for this one statement). It still takes its
+    place in the chain in commit order; only a crash of the database server can lose it, with
+    the other records of the last fraction of a second. Inside a transaction the flag is
+    ignored (the transaction's own commit decides)."""
     if request is not None:
         user = getattr(request, "user", None)
         if actor is None and user is not None and getattr(user, "is_authenticated", False):
@@ -87,7 +96,7 @@ def audit_record(
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
     )
     if connection.vendor == "postgresql":
-        return _append_postgresql(event)
+        return _append_postgresql(event, durable=durable)
     with transaction.atomic():  # SQLite serialises writers by itself
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event.prev_hash = last or GENESIS
@@ -98,23 +107,34 @@ def audit_record(
 
 # One round trip: the UPDATE takes the head row's lock (held to the end of the writing
 # transaction, so the chain follows commit order), computes the new hash in SQL exactly as
-# `event_hash` does, and the INSERT stores the event with it.
-_APPEND_SQL = """
-WITH head AS (
+# `event_hash` does, and the INSERT stores the event with it. Parameters are typed (the
+# statement is prepared, see config/db.py). The `{options}` slot takes the asynchronous-commit
+# variant: set_config(..., true) is local to this statement's own transaction.
+_APPEND_TEMPLATE = """
+WITH {options}head AS (
     UPDATE secrets_app_auditchainhead
        SET prev_hash = hash,
-           hash = encode(sha256(convert_to(hash || %s, 'UTF8')), 'hex')
+           hash = encode(sha256(convert_to(hash || %s::text, 'UTF8')), 'hex')
      WHERE id = 1
     RETURNING prev_hash, hash
 )
 INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, action,
                                     target_type, target, outcome, data, prev_hash, hash)
-SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, head.prev_hash, head.hash FROM head
+SELECT %s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text,
+       %s::text, %s::jsonb, head.prev_hash, head.hash
+  FROM head{join}
 RETURNING id, prev_hash, hash
 """
+_APPEND_SQL = _APPEND_TEMPLATE.format(options="", join="")
+_APPEND_ASYNC_SQL = _APPEND_TEMPLATE.format(
+    options="options AS (SELECT set_config('synchronous_commit', 'off', true)),\n     ",
+    join=" CROSS JOIN options",
+)
 
 
-def _append_postgresql(event: AuditEvent) -> AuditEvent:
+def _append_postgresql(event: AuditEvent, *, durable: bool = True) -> AuditEvent:
+    asynchronous = not durable and connection.get_autocommit() and not connection.in_atomic_block
+    sql = _APPEND_ASYNC_SQL if asynchronous else _APPEND_SQL
     params = [
         _canonical(event),
         event.created_at,
@@ -128,18 +148,18 @@ def _append_postgresql(event: AuditEvent) -> AuditEvent:
         event.outcome,
         json.dumps(event.data, cls=DjangoJSONEncoder),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_APPEND_SQL, params)
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:  # no head yet (fresh database, or tables flushed): start it from the log
             cursor.execute(
                 "INSERT INTO secrets_app_auditchainhead (id, prev_hash, hash) "
                 "SELECT 1, '', coalesce((SELECT hash FROM secrets_app_auditevent "
-                "ORDER BY id DESC LIMIT 1), %s) "
+                "ORDER BY id DESC LIMIT 1), %s::text) "
                 "ON CONFLICT (id) DO NOTHING",
                 [GENESIS],
             )
-            cursor.execute(_APPEND_SQL, params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
     event.id, event.prev_hash, event.hash = row
     event._state.adding = False

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.db import hot_cursor
 from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 
 from ..models import AuditEvent, Secret, SecretVersion
@@ -56,7 +57,10 @@ def _accessor(context: Any) -> str:
     return getattr(context, "accessor", "") or ""
 
 
-def _audit(action: str, path: str, *, user, context, request, outcome=None, **data) -> None:
+def _audit(
+    action: str, path: str, *, user, context, request, outcome=None, read=False, **data
+) -> None:
+    """`read=True`: a read-only call, audited durably only if `audit.durable_reads` says so."""
     audit_record(
         action=action,
         target_type="secret",
@@ -66,6 +70,7 @@ def _audit(action: str, path: str, *, user, context, request, outcome=None, **da
         request=request,
         outcome=outcome or AuditEvent.Outcome.SUCCESS,
         data=data,
+        durable=not read or setting_get("audit.durable_reads"),
     )
 
 
@@ -218,7 +223,7 @@ def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
     column = "path" if lookup.endswith("path") else "id"
     sql = _read_sql(column, bool(version))  # version 0 or None: the current one
     params = [value, version] if version else [value]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchone()
     if raw is None:
@@ -298,6 +303,7 @@ def secret_read(
                 outcome=AuditEvent.Outcome.ERROR,
                 reason="not_found",
                 version=version,
+                read=True,
             )
         raise NotFound("No secret at this path or id.")
     secret = row.secret
@@ -312,10 +318,17 @@ def secret_read(
             outcome=AuditEvent.Outcome.ERROR,
             reason="version_deleted",
             version=row.version,
+            read=True,
         )
         raise VersionDeleted(secret, row)
     _audit(
-        "secret.read", secret.path, user=user, context=context, request=request, version=row.version
+        "secret.read",
+        secret.path,
+        user=user,
+        context=context,
+        request=request,
+        version=row.version,
+        read=True,
     )
     return secret, row
 
@@ -330,7 +343,15 @@ def secret_list(*, prefix: str = "", user: Any, context: Any, request: Any = Non
     for path in paths.iterator(chunk_size=2000):
         head, sep, _ = path[len(folder) :].partition("/")
         keys.add(head + sep)
-    _audit("secret.list", folder, user=user, context=context, request=request, count=len(keys))
+    _audit(
+        "secret.list",
+        folder,
+        user=user,
+        context=context,
+        request=request,
+        count=len(keys),
+        read=True,
+    )
     return sorted(keys)
 
 
@@ -360,7 +381,7 @@ def secret_metadata_read(*, path: str, user: Any, context: Any, request: Any = N
     authorize(user=user, context=context, path=path, capability="read", request=request)
     secret = _get_live_secret(path)
     secret.version_list = list(secret.versions.order_by("-version"))
-    _audit("secret.metadata_read", path, user=user, context=context, request=request)
+    _audit("secret.metadata_read", path, user=user, context=context, request=request, read=True)
     return secret
 
 

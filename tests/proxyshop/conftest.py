@@ -10,17 +10,16 @@ from fakes.provider import FakeProvider
 from proxyshop.models import Product
 from proxyshop.services import proxies_sync
 from secrets_app.models import SystemSetting
+from secrets_app.registry import settings_forget
 
 TOKEN = "test-provider-token"
 
 
 def configure(**values) -> None:
     """Store registry overrides directly (no audit noise); the cache is cleared per test."""
-    from django.core.cache import cache
-
     for key, value in values.items():
         SystemSetting.objects.update_or_create(key=f"proxyshop.{key}", defaults={"value": value})
-        cache.delete(f"setting:v1:proxyshop.{key}")
+    settings_forget(f"proxyshop.{key}" for key in values)
 
 
 @pytest.fixture(scope="session")

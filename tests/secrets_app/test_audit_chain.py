@@ -37,3 +37,62 @@ def test_sql_hash_equals_the_python_hash_and_edits_are_caught():
     AuditEvent.objects.filter(pk=first.pk).update(target="forged")
     report = audit_verify()
     assert not report.ok and report.first_bad_id == first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_read_records_commit_asynchronously_in_the_same_chain(parallel):
+    """durable=False (secret reads): the append commits without waiting for the flush, only
+    its own transaction is affected, and it takes its place in the one chain."""
+    from django.test.utils import CaptureQueriesContext
+
+    def append(n: int) -> None:
+        try:
+            for k in range(6):
+                audit_record(action="test.mixed", target=f"{n}-{k}", durable=bool(k % 2))
+        finally:
+            connection.close()
+
+    parallel(8, append)
+    report = audit_verify()
+    assert report.ok, report
+    assert report.checked == 48
+
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(action="test.async", durable=False)
+        audit_record(action="test.sync")
+    asynchronous, synchronous = (q["sql"] for q in queries.captured_queries)
+    assert "synchronous_commit" in asynchronous and "synchronous_commit" not in synchronous
+    with connection.cursor() as cursor:  # the session's setting is untouched
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_non_durable_record_inside_a_transaction_keeps_the_transaction_durable():
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(action="test.inside", durable=False)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert AuditEvent.objects.filter(action="test.inside").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_secret_reads_are_audited_durably_when_the_setting_says_so(admin_user):
+    from django.test.utils import CaptureQueriesContext
+
+    from secrets_app.registry import setting_set
+    from secrets_app.services import kv
+
+    secret = kv.secret_write(path="durable/one", value="v", user=admin_user, context=None).secret
+
+    def read_statement() -> str:
+        with CaptureQueriesContext(connection) as queries:
+            kv.secret_read(path_or_id=secret.id, user=admin_user, context=None)
+        return next(q["sql"] for q in queries.captured_queries if "auditevent" in q["sql"])
+
+    assert "synchronous_commit" in read_statement()
+    setting_set(key="audit.durable_reads", value=True, actor=admin_user)
+    assert "synchronous_commit" not in read_statement()

@@ -86,3 +86,32 @@ def test_registry_types_validation_and_audit(admin_user):
     event = AuditEvent.objects.filter(action="setting.change").latest("id")
     assert event.data == {"old": 3600, "new": 5400}
     assert setting_reset(key="security.token_default_ttl") == 3600
+
+
+@pytest.mark.django_db
+def test_settings_are_remembered_per_process_for_a_short_while(admin_user, settings):
+    """A change made here is seen here at once; a change another process made (its
+    write-through to the shared cache) is seen here within SETTINGS_LOCAL_TTL."""
+    import json
+    import time
+
+    from django.core.cache import cache
+
+    from secrets_app.models import SystemSetting
+
+    settings.SETTINGS_LOCAL_TTL = 0.3
+    key = "secrets.default_max_versions"
+    assert setting_get(key) == 10
+    setting_set(key=key, value=20, actor=admin_user)
+    assert setting_get(key) == 20  # this process: at once
+
+    # Another process changes it: row and shared cache, not this process's memory.
+    SystemSetting.objects.filter(key=key).update(value=30)
+    cache.set(f"setting:v1:{key}", json.dumps(30))
+    assert setting_get(key) == 20
+    time.sleep(0.35)
+    assert setting_get(key) == 30
+
+    settings.SETTINGS_LOCAL_TTL = 0  # off: every read asks the shared cache
+    cache.set(f"setting:v1:{key}", json.dumps(40))
+    assert setting_get(key) == 40
