@@ -75,7 +75,17 @@ def _write(request, serializer_class, path):
         cas=v.get("cas"),
         **_ctx(request),
     )
-    return s.SecretMetaSerializer(_meta(version.secret)).data
+    secret = version.secret
+    # SecretMetaSerializer's shape, built directly (a write is a hot path too).
+    return {
+        "id": str(secret.id),
+        "path": secret.path,
+        "version": secret.current_version,
+        "metadata": secret.metadata,
+        "created_at": _iso(secret.created_at),
+        "updated_at": _iso(secret.updated_at),
+        "expires_at": _iso(secret.expires_at),
+    }
 
 
 class SecretCreateView(APIView):

@@ -15,6 +15,7 @@ Guarantees:
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -84,13 +85,13 @@ class _Refused(Exception):
 
 def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
     """The secret row locked FOR UPDATE, created if absent; an expired secret starts afresh."""
-    secret = Secret.objects.select_for_update().filter(path=path).first()
+    secret = _lock_secret(path)
     if secret is None:
         try:
             with transaction.atomic():
                 return Secret.objects.create(path=path, created_by=_user_or_none(user)), True
         except IntegrityError:
-            secret = Secret.objects.select_for_update().get(path=path)
+            secret = _lock_secret(path)
     if secret.is_expired:
         secret.versions.all().delete()
         now = timezone.now()
@@ -99,6 +100,83 @@ def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
         secret.created_at = secret.updated_at = now
         return secret, True
     return secret, secret.current_version == 0
+
+
+def _lock_secret(path: str) -> Secret | None:
+    """SELECT … FOR UPDATE of the secret at `path` (prepared, decoded as the ORM would)."""
+    with hot_cursor() as cursor:
+        cursor.execute(_lock_sql(), [path])
+        raw = cursor.fetchone()
+    if raw is None:
+        return None
+    fields = _read_fields()[0]
+    return Secret.from_db("default", [f.attname for f in fields], _decode(fields, raw))
+
+
+@functools.cache
+def _lock_sql() -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _read_fields()[0])
+    return (
+        f"SELECT {columns} FROM {Secret._meta.db_table} "  # noqa: S608
+        f"WHERE path = %s::text FOR UPDATE"
+    )
+
+
+# A new version, the pruning of versions past max_versions and the secret row's new state, in
+# one statement (the secret row is already locked). The DELETE sees the table as it was before
+# the statement, so it cannot touch the version being inserted.
+_SAVE_VERSION_SQL = """
+WITH added AS (
+    INSERT INTO secrets_app_secretversion
+           (secret_id, version, value, created_at, deletion_time, destroyed, created_by_id)
+    VALUES (%s::uuid, %s::int, %s::text, %s::timestamptz, %s::timestamptz, false, %s::bigint)
+    RETURNING id
+), pruned AS (
+    DELETE FROM secrets_app_secretversion WHERE secret_id = %s::uuid AND version <= %s::int
+), saved AS (
+    UPDATE secrets_app_secret
+       SET current_version = %s::int, oldest_version = %s::int, metadata = %s::jsonb,
+           expires_at = %s::timestamptz, created_at = %s::timestamptz,
+           updated_at = %s::timestamptz
+     WHERE id = %s::uuid
+)
+SELECT id FROM added
+"""
+
+
+def _save_version(secret: Secret, version: SecretVersion, prune_through: int) -> None:
+    """Store `version` (its id set), drop versions <= prune_through and save the secret's
+    version counters, metadata, expiry and timestamps; one round trip."""
+    if connection.vendor != "postgresql":
+        version.save(force_insert=True)
+        SecretVersion.objects.filter(secret=secret, version__lte=prune_through).delete()
+        secret.save()
+        return
+    value = SecretVersion._meta.get_field("value").get_db_prep_save(version.value, connection)
+    with hot_cursor() as cursor:
+        cursor.execute(
+            _SAVE_VERSION_SQL,
+            [
+                secret.id,
+                version.version,
+                value,
+                version.created_at,
+                version.deletion_time,
+                version.created_by_id,
+                secret.id,
+                prune_through,
+                secret.current_version,
+                secret.oldest_version,
+                json.dumps(secret.metadata),
+                secret.expires_at,
+                secret.created_at,
+                secret.updated_at,
+                secret.id,
+            ],
+        )
+        (version.id,) = cursor.fetchone()
+    version._state.adding = False
+    version._state.db = connection.alias
 
 
 def _user_or_none(user: Any) -> Any:
@@ -144,7 +222,7 @@ def secret_write(
                 )
             now = timezone.now()
             number = secret.current_version + 1
-            version = SecretVersion.objects.create(
+            version = SecretVersion(
                 secret=secret,
                 version=number,
                 value=value,
@@ -155,8 +233,6 @@ def secret_write(
                 else None,
             )
             keep = secret.max_versions or setting_get("secrets.default_max_versions")
-            if number > keep:
-                SecretVersion.objects.filter(secret=secret, version__lte=number - keep).delete()
             secret.current_version = number
             secret.oldest_version = max(secret.oldest_version or 1, number - keep + 1, 1)
             secret.updated_at = now
@@ -164,7 +240,7 @@ def secret_write(
                 secret.metadata = metadata
             if ttl_s is not None:
                 secret.expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
-            secret.save()
+            _save_version(secret, version, prune_through=number - keep)
             _audit(
                 "secret.write",
                 path,

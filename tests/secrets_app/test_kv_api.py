@@ -177,3 +177,37 @@ def test_read_by_id_is_one_query_plus_the_audit(admin_user, make_token):
     own = [sql for sql in statements if "auditevent" not in sql and "advisory" not in sql]
     assert len(own) == 1 and "secrets_app_secretversion" in own[0]
     assert sum("INSERT" in sql for sql in statements) == 1
+
+
+def test_write_and_read_answers_match_their_documented_serializers(admin_api):
+    """The hot routes build their answers directly; they must equal what the serializers in
+    the OpenAPI schema would render for the stored rows."""
+    import json
+
+    from secrets_app.api import kv as kv_api
+    from secrets_app.api import kv_serializers as s
+    from secrets_app.models import SecretVersion
+
+    created = admin_api.post(
+        "/api/v1/secrets/create",
+        {"path": "shape/one", "value": {"k": "v"}, "metadata": {"a": "b"}, "ttl": 3600},
+        format="json",
+    )
+    updated = admin_api.put("/api/v1/secrets/shape/one", {"value": "two"}, format="json")
+    secret = Secret.objects.get(path="shape/one")
+    expected = json.loads(json.dumps(s.SecretMetaSerializer(kv_api._meta(secret)).data))
+    assert updated.json() == expected
+    assert created.json()["id"] == expected["id"] and created.json()["version"] == 1
+    assert expected["version"] == 2 and expected["expires_at"] is not None
+
+    read = admin_api.get(f"/api/v1/secrets/{secret.id}").json()
+    version = SecretVersion.objects.get(secret=secret, version=2)
+    rendered = s.SecretReadSerializer(
+        {
+            **kv_api._meta(secret),
+            "version": 2,
+            "value": version.value,
+            "version_created_at": version.created_at,
+        }
+    ).data
+    assert read == json.loads(json.dumps(rendered))
