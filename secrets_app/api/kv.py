@@ -4,8 +4,9 @@ the services in secrets_app.services.kv and nothing more."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,11 +34,13 @@ def _ctx(request) -> dict:
     return {"user": request.user, "context": context, "request": request}
 
 
-_iso_field = serializers.DateTimeField()
-
-
 def _iso(value):
-    return None if value is None else _iso_field.to_representation(value)
+    """What serializers.DateTimeField renders (ISO 8601 in the current time zone, UTC as "Z"),
+    without its per-call overhead: the hot routes format four timestamps per answer."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _meta(secret) -> dict:
