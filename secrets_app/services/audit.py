@@ -54,6 +54,43 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256((prev_hash + _canonical(event)).encode()).hexdigest()
 
 
+def audit_event(
+    *,
+    action: str,
+    target_type: str = "",
+    target: str = "",
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    actor: Any = None,
+    accessor: str = "",
+    ip: str = "",
+    data: dict | None = None,
+    request: Any = None,
+) -> AuditEvent:
+    """The event `audit_record` would append, unsaved (for statements that append it
+    themselves, see services/kv.py). `request` fills actor, accessor and IP if not given."""
+    if request is not None:
+        user = getattr(request, "user", None)
+        if actor is None and user is not None and getattr(user, "is_authenticated", False):
+            actor = user
+        auth = getattr(request, "auth", None)
+        accessor = accessor or getattr(auth, "accessor", "") or ""
+        ip = ip or getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
+    return AuditEvent(
+        created_at=timezone.now(),
+        actor_id=actor_id,
+        actor=actor_name or "",
+        accessor=accessor,
+        ip=ip or "",
+        action=action,
+        target_type=target_type,
+        target=str(target)[:500],
+        outcome=outcome,
+        data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+    )
+
+
 def audit_record(
     *,
     action: str,
@@ -74,26 +111,16 @@ def audit_record(
     place in the chain in commit order; only a crash of the database server can lose it, with
     the other records of the last fraction of a second. Inside a transaction the flag is
     ignored (the transaction's own commit decides)."""
-    if request is not None:
-        user = getattr(request, "user", None)
-        if actor is None and user is not None and getattr(user, "is_authenticated", False):
-            actor = user
-        auth = getattr(request, "auth", None)
-        accessor = accessor or getattr(auth, "accessor", "") or ""
-        ip = ip or getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
-    actor_id = getattr(actor, "pk", None)
-    actor_name = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
-    event = AuditEvent(
-        created_at=timezone.now(),
-        actor_id=actor_id,
-        actor=actor_name or "",
-        accessor=accessor,
-        ip=ip or "",
+    event = audit_event(
         action=action,
         target_type=target_type,
-        target=str(target)[:500],
+        target=target,
         outcome=outcome,
-        data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+        actor=actor,
+        accessor=accessor,
+        ip=ip,
+        data=data,
+        request=request,
     )
     if connection.vendor == "postgresql":
         return _append_postgresql(event, durable=durable)

@@ -30,6 +30,7 @@ from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from ..models import AuditEvent, Secret, SecretVersion
 from ..registry import setting_get
 from .audit import audit_hmac, audit_record
+from .kv_fastwrite import write_existing
 from .kv_validation import (
     _cas,
     _duration,
@@ -205,6 +206,22 @@ def secret_write(
     ttl_s = _duration(ttl, "ttl")
     cas = _cas(cas)
     try:
+        if allowed(user=user, context=context, path=path, capability="update"):
+            # The common case, a new version of a live secret: one statement, no transaction
+            # round trips (services/kv_fastwrite.py); None when it does not apply.
+            version = write_existing(
+                path=path,
+                value=value,
+                value_hmac=audit_hmac(encoded),
+                metadata=metadata,
+                ttl_s=ttl_s,
+                cas=cas,
+                user=user,
+                context=context,
+                request=request,
+            )
+            if version is not None:
+                return version
         with transaction.atomic():
             secret, is_new = _lock_or_create(path, user)
             capability = "create" if is_new else "update"

@@ -1,0 +1,207 @@
+"""A new version of an existing, live secret in one statement (PostgreSQL).
+
+The common write - a new version at a path that already holds one - runs as a single SQL
+statement in autocommit: it locks the secret row, checks `cas` / `cas_required`, inserts the
+version, prunes versions past max_versions, saves the secret's new state and appends the
+audit event to the hash chain, all or nothing. No BEGIN/COMMIT round trips, no read before the
+write. The version number is known only inside the statement, so the audit event's canonical
+text and data carry a placeholder that the statement replaces by it; the stored event is
+exactly what `audit_record` would have written (`verify_audit_log` checks it the same way).
+
+Anything else - no such secret, an expired one, one without versions, no chain head yet, or
+SQLite - answers `None` and the caller takes the general path (services/kv.py `secret_write`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.utils import timezone
+
+from config.db import hot_cursor
+from config.errors import Conflict
+
+from ..models import AuditEvent, Secret, SecretVersion
+from ..registry import setting_get
+from .audit import _canonical, audit_event
+
+PLACEHOLDER = -1  # the version number in the event before the statement knows it
+_MARK = f'"version":{PLACEHOLDER}'
+
+_WRITE_SQL = """
+WITH cur AS (
+    SELECT id, current_version, oldest_version, max_versions, cas_required,
+           delete_version_after
+      FROM secrets_app_secret
+     WHERE path = %(path)s::text AND current_version > 0
+       AND (expires_at IS NULL OR expires_at > %(now)s::timestamptz)
+       AND EXISTS (SELECT 1 FROM secrets_app_auditchainhead WHERE id = 1)
+       FOR UPDATE
+), ok AS (
+    SELECT cur.*, cur.current_version + 1 AS number,
+           CASE WHEN cur.max_versions > 0 THEN cur.max_versions
+                ELSE %(default_keep)s::int END AS keep
+      FROM cur
+     WHERE CASE WHEN %(cas)s::int IS NULL THEN NOT cur.cas_required
+                ELSE cur.current_version = %(cas)s::int END
+), added AS (
+    INSERT INTO secrets_app_secretversion
+           (secret_id, version, value, created_at, deletion_time, destroyed, created_by_id)
+    SELECT ok.id, ok.number, %(value)s::text, %(now)s::timestamptz,
+           CASE WHEN ok.delete_version_after > 0
+                THEN %(now)s::timestamptz + make_interval(secs => ok.delete_version_after)
+           END,
+           false, %(user_id)s::bigint
+      FROM ok
+    RETURNING id, deletion_time
+), pruned AS (
+    DELETE FROM secrets_app_secretversion v
+     USING ok
+     WHERE v.secret_id = ok.id AND v.version <= ok.number - ok.keep
+), saved AS (
+    UPDATE secrets_app_secret s
+       SET current_version = ok.number,
+           oldest_version = GREATEST(COALESCE(NULLIF(ok.oldest_version, 0), 1),
+                                     ok.number - ok.keep + 1, 1),
+           updated_at = %(now)s::timestamptz,
+           metadata = COALESCE(%(metadata)s::jsonb, s.metadata),
+           expires_at = CASE WHEN %(set_expiry)s::boolean THEN %(expires_at)s::timestamptz
+                             ELSE s.expires_at END
+      FROM ok
+     WHERE s.id = ok.id
+    RETURNING {saved}
+), head AS (
+    UPDATE secrets_app_auditchainhead
+       SET prev_hash = hash,
+           hash = encode(sha256(convert_to(
+               hash || replace(%(canonical)s::text, %(mark)s::text,
+                               '"version":' || (SELECT number FROM ok)),
+               'UTF8')), 'hex')
+     WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
+    RETURNING prev_hash, hash
+), logged AS (
+    INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, action,
+                                        target_type, target, outcome, data, prev_hash, hash)
+    SELECT %(event_at)s::timestamptz, %(actor_id)s::bigint, %(actor)s::text,
+           %(accessor)s::text, %(ip)s::text, %(action)s::text, %(target_type)s::text,
+           %(target)s::text, %(outcome)s::text,
+           jsonb_set(%(data)s::jsonb, '{version}', to_jsonb(ok.number)),
+           head.prev_hash, head.hash
+      FROM head CROSS JOIN ok
+    RETURNING id
+)
+SELECT (SELECT current_version FROM cur), (SELECT cas_required FROM cur),
+       (SELECT id FROM added), (SELECT deletion_time FROM added), (SELECT id FROM logged),
+       saved.*
+  FROM (SELECT 1) AS one LEFT JOIN saved ON true
+"""
+
+# What the answers need of the secret, in the model's field order (Model.from_db wants that).
+_SAVED = tuple(
+    f.attname
+    for f in Secret._meta.concrete_fields
+    if f.attname
+    in {"id", "path", "current_version", "metadata", "created_at", "updated_at", "expires_at"}
+)
+_WRITE_SQL = _WRITE_SQL.replace("{saved}", ", ".join(f"s.{name}" for name in _SAVED))
+
+
+def write_existing(
+    *,
+    path: str,
+    value: Any,
+    value_hmac: str,
+    metadata: dict | None,
+    ttl_s: int | None,
+    cas: int | None,
+    user: Any,
+    context: Any,
+    request: Any,
+) -> SecretVersion | None:
+    """The new version (with `.secret`), Conflict on a cas mismatch / missing cas, or None
+    when the general path must handle the write. The caller has checked `update` on `path`."""
+    if connection.vendor != "postgresql":
+        return None
+    now = timezone.now()
+    event = audit_event(
+        action="secret.write",
+        target_type="secret",
+        target=path,
+        actor=user,
+        accessor=getattr(context, "accessor", "") or "",
+        request=request,
+        data={
+            "version": PLACEHOLDER,
+            "created": False,
+            "value_hmac": value_hmac,
+            "cas": cas,
+            "ttl": ttl_s,
+        },
+    )
+    canonical = _canonical(event)
+    if canonical.count(_MARK) != 1:  # cannot happen with the data above; never guess
+        return None
+    user_id = getattr(user, "pk", None)
+    params = {
+        "path": path,
+        "now": now,
+        "default_keep": setting_get("secrets.default_max_versions"),
+        "cas": cas,
+        "value": SecretVersion._meta.get_field("value").get_db_prep_save(value, connection),
+        "user_id": user_id,
+        "metadata": None if metadata is None else json.dumps(metadata),
+        "set_expiry": ttl_s is not None,
+        "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None,
+        "canonical": canonical,
+        "mark": _MARK,
+        "event_at": event.created_at,
+        "actor_id": event.actor_id,
+        "actor": event.actor,
+        "accessor": event.accessor,
+        "ip": event.ip,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target": event.target,
+        "outcome": AuditEvent.Outcome.SUCCESS,
+        "data": json.dumps(event.data, cls=DjangoJSONEncoder),
+    }
+    with hot_cursor() as cursor:
+        cursor.execute(_WRITE_SQL, params)
+        row = cursor.fetchone()
+    current, cas_required, version_id, deletion_time, event_id = row[:5]
+    if version_id is None:
+        if current is None:
+            return None  # absent, expired, no versions yet or no chain head: general path
+        if cas is None and cas_required:
+            raise Conflict("check-and-set parameter required for this call.", code="cas_required")
+        raise Conflict(
+            f"check-and-set parameter did not match the current version ({current}).",
+            code="cas_mismatch",
+        )
+    if event_id is None:  # the statement guarantees it; refuse to believe otherwise silently
+        raise RuntimeError("secret written without its audit event")
+    fields = [Secret._meta.get_field(name) for name in _SAVED]
+    secret = Secret.from_db("default", list(_SAVED), _decode_saved(fields, row[5:]))
+    version = SecretVersion(
+        id=version_id,
+        secret=secret,
+        version=secret.current_version,
+        value=value,
+        created_at=now,
+        deletion_time=deletion_time,
+        destroyed=False,
+        created_by_id=user_id,
+    )
+    version._state.adding = False
+    version._state.db = connection.alias
+    return version
+
+
+def _decode_saved(fields: list, values: tuple) -> list:
+    from .kv import _decode
+
+    return _decode(tuple(fields), tuple(values))

@@ -1,0 +1,107 @@
+"""The one-statement write of a new version of a live secret (services/kv_fastwrite.py): the
+same outcome as the general path - versions, pruning, cas, expiry, the audit event in the
+chain - in one statement without transaction round trips."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from config.errors import Conflict
+from secrets_app.models import AuditEvent, Secret, SecretVersion
+from secrets_app.services import kv
+from secrets_app.services.audit import audit_verify, event_hash
+
+
+def _write(user, path="fast/a", value="v", **kwargs):
+    return kv.secret_write(path=path, value=value, user=user, context=None, **kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_version_of_a_live_secret_is_one_statement_and_audited_in_the_chain(admin_user):
+    _write(admin_user, value="one")
+    with CaptureQueriesContext(connection) as queries:
+        version = _write(admin_user, value={"k": "two"}, metadata={"team": "x"}, ttl=3600)
+    assert len(queries) == 1  # no BEGIN, no lock round trip, no COMMIT, the audit included
+    assert version.version == 2 and version.secret.current_version == 2
+    assert version.secret.metadata == {"team": "x"} and version.secret.expires_at is not None
+    stored = SecretVersion.objects.get(secret__path="fast/a", version=2)
+    assert stored.value == {"k": "two"} and stored.id == version.id
+
+    event = AuditEvent.objects.filter(action="secret.write").order_by("-id").first()
+    assert event.data["version"] == 2 and event.data["created"] is False
+    assert event.data["ttl"] == 3600 and event.actor == admin_user.username
+    assert event.hash == event_hash(event, event.prev_hash)
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_one_path_get_consecutive_versions_and_pruning(admin_user, parallel):
+    kv.secret_metadata_update(path="fast/race", max_versions=5, user=admin_user, context=None)
+    _write(admin_user, path="fast/race", value="start")
+
+    def writer(n: int) -> list[int]:
+        try:
+            return [
+                _write(admin_user, path="fast/race", value=f"{n}-{k}").version for k in range(4)
+            ]
+        finally:
+            connection.close()
+
+    numbers = sorted(v for got in parallel(8, writer) for v in got)
+    assert numbers == list(range(2, 34))  # every number won exactly once
+    secret = Secret.objects.get(path="fast/race")
+    assert secret.current_version == 33 and secret.oldest_version == 29
+    kept = list(secret.versions.order_by("version").values_list("version", flat=True))
+    assert kept == [29, 30, 31, 32, 33]
+    report = audit_verify()
+    assert report.ok, report
+    writes = AuditEvent.objects.filter(action="secret.write", target="fast/race")
+    assert sorted(e.data["version"] for e in writes) == list(range(1, 34))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cas_mismatch_and_cas_required_write_nothing_and_are_audited(admin_user):
+    _write(admin_user, path="fast/cas", value="one")
+    with pytest.raises(Conflict) as mismatch:
+        _write(admin_user, path="fast/cas", value="two", cas=5)
+    assert mismatch.value.code == "cas_mismatch" and "(1)" in str(mismatch.value)
+    kv.secret_metadata_update(path="fast/cas", cas_required=True, user=admin_user, context=None)
+    with pytest.raises(Conflict) as required:
+        _write(admin_user, path="fast/cas", value="two")
+    assert required.value.code == "cas_required"
+    assert Secret.objects.get(path="fast/cas").current_version == 1
+    assert SecretVersion.objects.filter(secret__path="fast/cas").count() == 1
+    reasons = list(
+        AuditEvent.objects.filter(target="fast/cas", outcome="error")
+        .order_by("id")
+        .values_list("data__reason", flat=True)
+    )
+    assert reasons == ["cas_mismatch", "cas_required"]
+    assert _write(admin_user, path="fast/cas", value="two", cas=1).version == 2
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expired_secret_and_deletion_time_follow_the_general_rules(admin_user):
+    _write(admin_user, path="fast/ttl", value="old", ttl=60)
+    Secret.objects.filter(path="fast/ttl").update(expires_at=timezone.now() - timedelta(seconds=1))
+    renewed = _write(admin_user, path="fast/ttl", value="new")  # starts afresh: version 1
+    assert renewed.version == 1 and renewed.secret.expires_at is None
+    assert list(SecretVersion.objects.filter(secret__path="fast/ttl").values_list("version")) == [
+        (1,)
+    ]
+
+    kv.secret_metadata_update(
+        path="fast/ttl", delete_version_after=120, user=admin_user, context=None
+    )
+    before = timezone.now()
+    version = _write(admin_user, path="fast/ttl", value="newer")
+    assert version.version == 2
+    assert before + timedelta(seconds=119) < version.deletion_time < before + timedelta(seconds=125)
+    stored = SecretVersion.objects.get(secret__path="fast/ttl", version=2)
+    assert stored.deletion_time == version.deletion_time
