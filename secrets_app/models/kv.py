@@ -39,12 +39,9 @@ class Secret(models.Model):
     )
 
     class Meta:
+        # Prefix lookups (path__startswith) use the LIKE index PostgreSQL gets with the unique
+        # constraint on `path`.
         ordering = ["path"]
-        indexes = [
-            models.Index(
-                fields=["path"], name="secret_path_prefix", opclasses=["varchar_pattern_ops"]
-            )
-        ]
 
     def __str__(self) -> str:
         return self.path
@@ -61,7 +58,10 @@ class SecretVersion(models.Model):
     `deletion_time` is a scheduled deletion from `delete_version_after`).
     """
 
-    secret = models.ForeignKey(Secret, on_delete=models.CASCADE, related_name="versions")
+    # No index of its own: the (secret, version) unique constraint serves lookups by secret.
+    secret = models.ForeignKey(
+        Secret, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField()
     value = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
