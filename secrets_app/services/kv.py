@@ -352,20 +352,26 @@ def _read_sql(column: str, with_version: bool) -> str:
 
 
 def _decode(fields: tuple, values: tuple) -> list:
-    out = []
-    for field, value in zip(fields, values, strict=True):
-        col, converters = _converters(field)
+    """Column values as the ORM would load them (converters applied, decryption included)."""
+    out = list(values)
+    for index, col, converters in _decode_plan(fields):
+        value = out[index]
         for converter in converters:
             value = converter(value, col, connection)
-        out.append(value)
+        out[index] = value
     return out
 
 
 @functools.cache
-def _converters(field) -> tuple:
-    """The backend's and the field's converters of a column, as the ORM would apply them."""
-    col = field.get_col(field.model._meta.db_table)
-    return col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+def _decode_plan(fields: tuple) -> tuple:
+    """(position, column, converters) of the fields that have converters."""
+    plan = []
+    for index, field in enumerate(fields):
+        col = field.get_col(field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            plan.append((index, col, tuple(converters)))
+    return tuple(plan)
 
 
 def secret_read(

@@ -101,12 +101,13 @@ SELECT (SELECT current_version FROM cur), (SELECT cas_required FROM cur),
 """
 
 # What the answers need of the secret, in the model's field order (Model.from_db wants that).
-_SAVED = tuple(
-    f.attname
+_SAVED_FIELDS = tuple(
+    f
     for f in Secret._meta.concrete_fields
     if f.attname
     in {"id", "path", "current_version", "metadata", "created_at", "updated_at", "expires_at"}
 )
+_SAVED = tuple(f.attname for f in _SAVED_FIELDS)
 _WRITE_SQL = _WRITE_SQL.replace("{saved}", ", ".join(f"s.{name}" for name in _SAVED))
 
 
@@ -184,8 +185,9 @@ def write_existing(
         )
     if event_id is None:  # the statement guarantees it; refuse to believe otherwise silently
         raise RuntimeError("secret written without its audit event")
-    fields = [Secret._meta.get_field(name) for name in _SAVED]
-    secret = Secret.from_db("default", list(_SAVED), _decode_saved(fields, row[5:]))
+    from .kv import _decode  # (kv imports this module)
+
+    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[5:]))
     version = SecretVersion(
         id=version_id,
         secret=secret,
@@ -199,9 +201,3 @@ def write_existing(
     version._state.adding = False
     version._state.db = connection.alias
     return version
-
-
-def _decode_saved(fields: list, values: tuple) -> list:
-    from .kv import _decode
-
-    return _decode(tuple(fields), tuple(values))
