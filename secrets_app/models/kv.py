@@ -67,8 +67,16 @@ class SecretVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     deletion_time = models.DateTimeField(null=True, blank=True)
     destroyed = models.BooleanField(default=False)
+    # Informational, like AuditEvent.actor_id: no database constraint, so that a write does not
+    # take a KEY SHARE lock on its author's user row (concurrent writes of one user would share
+    # it as a MultiXact). Deleting a user still sets it to NULL (Django's collector).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta:

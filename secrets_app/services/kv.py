@@ -105,6 +105,8 @@ def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
 
 def _lock_secret(path: str) -> Secret | None:
     """SELECT … FOR UPDATE of the secret at `path` (prepared, decoded as the ORM would)."""
+    if connection.vendor != "postgresql":
+        return Secret.objects.select_for_update().filter(path=path).first()
     with hot_cursor() as cursor:
         cursor.execute(_lock_sql(), [path])
         raw = cursor.fetchone()

@@ -105,3 +105,15 @@ def test_expired_secret_and_deletion_time_follow_the_general_rules(admin_user):
     assert before + timedelta(seconds=119) < version.deletion_time < before + timedelta(seconds=125)
     stored = SecretVersion.objects.get(secret__path="fast/ttl", version=2)
     assert stored.deletion_time == version.deletion_time
+
+
+@pytest.mark.django_db
+def test_deleting_the_author_of_versions_clears_it(admin_user, django_user_model):
+    author = django_user_model.objects.create_user(username="author", password="x" * 16)
+    author.role = "admin"
+    author.save()
+    _write(author, path="fast/author", value="one")
+    _write(author, path="fast/author", value="two")
+    assert set(SecretVersion.objects.values_list("created_by_id", flat=True)) == {author.pk}
+    author.delete()
+    assert set(SecretVersion.objects.values_list("created_by_id", flat=True)) == {None}
