@@ -7,6 +7,7 @@ audit event to the hash chain, all or nothing. No BEGIN/COMMIT round trips, no r
 write. The version number is known only inside the statement, so the audit event's canonical
 text and data carry a placeholder that the statement replaces by it; the stored event is
 exactly what `audit_record` would have written (`verify_audit_log` checks it the same way).
+A writer that had to wait for the row lock prunes once more afterwards (see `_PRUNE_SQL`).
 
 Anything else - no such secret, an expired one, one without versions, no chain head yet, or
 SQLite - answers `None` and the caller takes the general path (services/kv.py `secret_write`).
@@ -96,11 +97,29 @@ WITH cur AS (
 )
 SELECT (SELECT current_version FROM cur), (SELECT cas_required FROM cur),
        (SELECT id FROM added), (SELECT deletion_time FROM added), (SELECT id FROM logged),
+       (SELECT current_version FROM secrets_app_secret WHERE path = %(path)s::text),
        saved.*
   FROM (SELECT 1) AS one LEFT JOIN saved ON true
 """
 
 # What the answers need of the secret, in the model's field order (Model.from_db wants that).
+# Pruning inside the statement sees the versions committed before the statement began. When
+# the statement waited for the row lock behind other writers (the row it locked is newer than
+# the one its snapshot shows), versions they added may be due for pruning and invisible to
+# it: a second statement, with a fresh snapshot, prunes them before the write is answered. (If
+# the process dies in between, the next write of the path prunes them.)
+_PRUNE_SQL = """
+DELETE FROM secrets_app_secretversion
+ WHERE secret_id = %s::uuid
+   AND version <= (SELECT oldest_version FROM secrets_app_secret WHERE id = %s::uuid) - 1
+"""
+
+
+def _prune_again(secret: Secret) -> None:
+    with hot_cursor() as cursor:
+        cursor.execute(_PRUNE_SQL, [secret.id, secret.id])
+
+
 _SAVED_FIELDS = tuple(
     f
     for f in Secret._meta.concrete_fields
@@ -173,7 +192,7 @@ def write_existing(
     with hot_cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
         row = cursor.fetchone()
-    current, cas_required, version_id, deletion_time, event_id = row[:5]
+    current, cas_required, version_id, deletion_time, event_id, seen = row[:6]
     if version_id is None:
         if current is None:
             return None  # absent, expired, no versions yet or no chain head: general path
@@ -187,7 +206,9 @@ def write_existing(
         raise RuntimeError("secret written without its audit event")
     from .kv import _decode  # (kv imports this module)
 
-    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[5:]))
+    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[6:]))
+    if seen != current:
+        _prune_again(secret)
     version = SecretVersion(
         id=version_id,
         secret=secret,

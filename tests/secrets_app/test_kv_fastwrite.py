@@ -4,6 +4,7 @@ chain - in one statement without transaction round trips."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -41,27 +42,31 @@ def test_a_new_version_of_a_live_secret_is_one_statement_and_audited_in_the_chai
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_on_one_path_get_consecutive_versions_and_pruning(admin_user, parallel):
-    kv.secret_metadata_update(path="fast/race", max_versions=5, user=admin_user, context=None)
+    """Writers queue on the row lock with snapshots older than the versions ahead of them:
+    pruning must still leave exactly max_versions (a small one, so that it matters)."""
+    kv.secret_metadata_update(path="fast/race", max_versions=2, user=admin_user, context=None)
     _write(admin_user, path="fast/race", value="start")
+    barrier = threading.Barrier(8)
 
     def writer(n: int) -> list[int]:
         try:
+            barrier.wait()
             return [
-                _write(admin_user, path="fast/race", value=f"{n}-{k}").version for k in range(4)
+                _write(admin_user, path="fast/race", value=f"{n}-{k}").version for k in range(6)
             ]
         finally:
             connection.close()
 
     numbers = sorted(v for got in parallel(8, writer) for v in got)
-    assert numbers == list(range(2, 34))  # every number won exactly once
+    assert numbers == list(range(2, 50))  # every number won exactly once
     secret = Secret.objects.get(path="fast/race")
-    assert secret.current_version == 33 and secret.oldest_version == 29
+    assert secret.current_version == 49 and secret.oldest_version == 48
     kept = list(secret.versions.order_by("version").values_list("version", flat=True))
-    assert kept == [29, 30, 31, 32, 33]
+    assert kept == [48, 49]
     report = audit_verify()
     assert report.ok, report
     writes = AuditEvent.objects.filter(action="secret.write", target="fast/race")
-    assert sorted(e.data["version"] for e in writes) == list(range(1, 34))
+    assert sorted(e.data["version"] for e in writes) == list(range(1, 50))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,3 +122,53 @@ def test_deleting_the_author_of_versions_clears_it(admin_user, django_user_model
     assert set(SecretVersion.objects.values_list("created_by_id", flat=True)) == {author.pk}
     author.delete()
     assert set(SecretVersion.objects.values_list("created_by_id", flat=True)) == {None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_waited_for_the_lock_still_prunes_what_was_added_meanwhile(admin_user):
+    """Deterministic form of the race above: B's statement starts (and takes its snapshot)
+    while A holds the row lock with a new version not yet committed; with max_versions=1, B
+    must prune A's version, which its snapshot cannot see."""
+    from django.db import transaction
+
+    kv.secret_metadata_update(path="fast/wait", max_versions=1, user=admin_user, context=None)
+    _write(admin_user, path="fast/wait", value="v1")
+    a_holds_lock = threading.Event()
+    result = {}
+
+    def writer_a() -> None:
+        try:
+            with transaction.atomic():
+                _write(admin_user, path="fast/wait", value="v2")
+                a_holds_lock.set()
+                deadline = timezone.now() + timedelta(seconds=10)
+                while timezone.now() < deadline:  # until B waits for our row lock
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh each time
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+        finally:
+            connection.close()
+
+    def writer_b() -> None:
+        try:
+            a_holds_lock.wait(10)
+            result["version"] = _write(admin_user, path="fast/wait", value="v3").version
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert result["version"] == 3
+    kept = list(
+        SecretVersion.objects.filter(secret__path="fast/wait").values_list("version", flat=True)
+    )
+    assert kept == [3]
+    assert audit_verify().ok
