@@ -182,10 +182,8 @@ def ours(args) -> dict:
                 {
                     "ping": load(ping_url, headers=headers, requests=args.requests),
                     "reads": run_load(read, headers=headers, requests=args.requests),
-                    "writes": run_load(write, headers=headers, requests=args.requests // 2),
-                    "vault_writes": run_load(
-                        vault_write, headers=headers, requests=args.requests // 2
-                    ),
+                    "writes": run_load(write, headers=headers, requests=args.requests),
+                    "vault_writes": run_load(vault_write, headers=headers, requests=args.requests),
                 }
             )
     finally:
@@ -292,7 +290,7 @@ def openbao(args) -> dict | None:
         rounds = [
             {
                 "reads": run_load(read, headers=headers, requests=args.requests),
-                "writes": run_load(write, headers=headers, requests=args.requests // 2),
+                "writes": run_load(write, headers=headers, requests=args.requests),
             }
             for _ in range(args.rounds)
         ]
