@@ -96,3 +96,28 @@ def test_secret_reads_are_audited_durably_when_the_setting_says_so(admin_user):
     assert "synchronous_commit" in read_statement()
     setting_set(key="audit.durable_reads", value=True, actor=admin_user)
     assert "synchronous_commit" not in read_statement()
+
+
+@pytest.mark.django_db
+def test_removing_the_newest_rows_is_caught_by_the_chain_head():
+    for n in range(4):
+        audit_record(action="test.tail", target=str(n))
+    assert audit_verify().ok
+    newest = AuditEvent.objects.order_by("-id").first()
+    newest.delete()
+    report = audit_verify()
+    assert not report.ok and "newest rows were removed" in report.problem
+    assert audit_verify(tail=2).ok is False
+
+
+@pytest.mark.django_db
+def test_tail_verification_checks_only_the_newest_rows():
+    events = [audit_record(action="test.window", target=str(n)) for n in range(10)]
+    AuditEvent.objects.filter(pk=events[2].pk).update(target="forged-old")
+    tail = audit_verify(tail=5)
+    assert tail.ok and tail.checked == 5  # outside the window: only the full walk sees it
+    full = audit_verify()
+    assert not full.ok and full.first_bad_id == events[2].pk
+    AuditEvent.objects.filter(pk=events[8].pk).update(target="forged-new")
+    tail = audit_verify(tail=5)
+    assert not tail.ok and tail.first_bad_id == events[8].pk

@@ -87,6 +87,9 @@ def test_verify_audit_log_names_the_first_altered_row(admin_user, auth_client):
     AuditEvent.objects.filter(id=victim).update(outcome="denied")
     with pytest.raises(CommandError, match=f"row #{victim}: its content was altered"):
         call_command("verify_audit_log")
+    out = io.StringIO()  # the newest rows only: the altered one is further back
+    call_command("verify_audit_log", "--tail", str(len(ids) - 4), stdout=out)
+    assert f"{len(ids) - 4} rows verified" in out.getvalue()
 
 
 def test_verify_audit_log_names_the_row_after_a_removed_one(admin_user, auth_client):

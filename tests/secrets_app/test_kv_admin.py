@@ -99,6 +99,24 @@ def test_audit_chain_status_and_export(admin_client, secret):
     AuditEvent.objects.filter(pk=first.pk).update(target="tampered")
     broken = admin_client.get("/admin/secrets_app/auditchain/")
     assert f"Chain broken at row #{first.pk}".encode() in broken.content
+    full = admin_client.get("/admin/secrets_app/auditchain/?full=1")
+    assert f"Chain broken at row #{first.pk}".encode() in full.content
+
+
+def test_audit_chain_page_checks_the_newest_rows_unless_asked_for_all(admin_client, secret):
+    from secrets_app.admin import kv as kv_admin
+
+    first = AuditEvent.objects.order_by("id").first()
+    AuditEvent.objects.filter(pk=first.pk).update(target="tampered")
+    count = AuditEvent.objects.count()
+    kv_admin.TAIL_ROWS, saved = count - 1, kv_admin.TAIL_ROWS  # the first row out of the window
+    try:
+        page = admin_client.get("/admin/secrets_app/auditchain/")
+        full = admin_client.get("/admin/secrets_app/auditchain/?full=1")
+    finally:
+        kv_admin.TAIL_ROWS = saved
+    assert b"Chain intact" in page.content and b"Verify the whole chain" in page.content
+    assert f"Chain broken at row #{first.pk}".encode() in full.content
 
 
 def test_change_form_validates_metadata_and_audits(admin_client, secret):
