@@ -51,7 +51,7 @@ def settings_forget(keys: Iterable[str] | None = None) -> None:
     read goes to the database: for code that changed SystemSetting rows directly."""
     if keys is None:
         _LOCAL.clear()
-        return
+        keys = list(_REGISTRY)
     keys = list(keys)
     for key in keys:
         _LOCAL.pop(key, None)

@@ -86,13 +86,17 @@ class _Refused(Exception):
 
 def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
     """The secret row locked FOR UPDATE, created if absent; an expired secret starts afresh."""
-    secret = _lock_secret(path)
-    if secret is None:
+    for _attempt in range(3):  # a concurrent create, or create-then-delete, may race us
+        secret = _lock_secret(path)
+        if secret is not None:
+            break
         try:
             with transaction.atomic():
                 return Secret.objects.create(path=path, created_by=_user_or_none(user)), True
         except IntegrityError:
-            secret = _lock_secret(path)
+            continue
+    else:
+        raise Conflict("The secret changed concurrently; retry the write.", code="concurrent")
     if secret.is_expired:
         secret.versions.all().delete()
         now = timezone.now()

@@ -16,12 +16,11 @@ SQLite - answers `None` and the caller takes the general path (services/kv.py `s
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import logging
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
-from django.utils import timezone
+from django.db import DatabaseError, connection
 
 from config.db import hot_cursor
 from config.errors import Conflict
@@ -30,35 +29,42 @@ from ..models import AuditEvent, Secret, SecretVersion
 from ..registry import setting_get
 from .audit import _canonical, audit_event
 
+logger = logging.getLogger(__name__)
+
 PLACEHOLDER = -1  # the version number in the event before the statement knows it
+_MAX_VERSION = 2**31 - 1  # versions are PostgreSQL integers
 _MARK = f'"version":{PLACEHOLDER}'
 
 _WRITE_SQL = """
 WITH cur AS (
     SELECT id, current_version, oldest_version, max_versions, cas_required,
-           delete_version_after
+           delete_version_after, expires_at
       FROM secrets_app_secret
      WHERE path = %(path)s::text AND current_version > 0
-       AND (expires_at IS NULL OR expires_at > %(now)s::timestamptz)
        AND EXISTS (SELECT 1 FROM secrets_app_auditchainhead WHERE id = 1)
        FOR UPDATE
+), chk AS (
+    -- Once the row is locked (a writer may have waited): the time of this write, and so
+    -- whether the secret is still live now. Volatile, hence evaluated once.
+    SELECT cur.*, clock_timestamp() AS at FROM cur
 ), ok AS (
-    SELECT cur.*, cur.current_version + 1 AS number,
-           CASE WHEN cur.max_versions > 0 THEN cur.max_versions
+    SELECT chk.*, chk.current_version + 1 AS number,
+           CASE WHEN chk.max_versions > 0 THEN chk.max_versions
                 ELSE %(default_keep)s::int END AS keep
-      FROM cur
-     WHERE CASE WHEN %(cas)s::int IS NULL THEN NOT cur.cas_required
-                ELSE cur.current_version = %(cas)s::int END
+      FROM chk
+     WHERE (chk.expires_at IS NULL OR chk.expires_at > chk.at)
+       AND CASE WHEN %(cas)s::bigint IS NULL THEN NOT chk.cas_required
+                ELSE chk.current_version = %(cas)s::bigint END
 ), added AS (
     INSERT INTO secrets_app_secretversion
            (secret_id, version, value, created_at, deletion_time, destroyed, created_by_id)
-    SELECT ok.id, ok.number, %(value)s::text, %(now)s::timestamptz,
+    SELECT ok.id, ok.number, %(value)s::text, ok.at,
            CASE WHEN ok.delete_version_after > 0
-                THEN %(now)s::timestamptz + make_interval(secs => ok.delete_version_after)
+                THEN ok.at + make_interval(secs => ok.delete_version_after)
            END,
            false, %(user_id)s::bigint
       FROM ok
-    RETURNING id, deletion_time
+    RETURNING id, created_at, deletion_time
 ), pruned AS (
     DELETE FROM secrets_app_secretversion v
      USING ok
@@ -68,10 +74,12 @@ WITH cur AS (
        SET current_version = ok.number,
            oldest_version = GREATEST(COALESCE(NULLIF(ok.oldest_version, 0), 1),
                                      ok.number - ok.keep + 1, 1),
-           updated_at = %(now)s::timestamptz,
+           updated_at = ok.at,
            metadata = COALESCE(%(metadata)s::jsonb, s.metadata),
-           expires_at = CASE WHEN %(set_expiry)s::boolean THEN %(expires_at)s::timestamptz
-                             ELSE s.expires_at END
+           expires_at = CASE WHEN %(ttl)s::bigint IS NULL THEN s.expires_at
+                             WHEN %(ttl)s::bigint > 0
+                             THEN ok.at + make_interval(secs => %(ttl)s::bigint)
+                        END
       FROM ok
      WHERE s.id = ok.id
     RETURNING {saved}
@@ -95,8 +103,10 @@ WITH cur AS (
       FROM head CROSS JOIN ok
     RETURNING id
 )
-SELECT (SELECT current_version FROM cur), (SELECT cas_required FROM cur),
-       (SELECT id FROM added), (SELECT deletion_time FROM added), (SELECT id FROM logged),
+SELECT (SELECT current_version FROM chk), (SELECT cas_required FROM chk),
+       (SELECT expires_at IS NULL OR expires_at > at FROM chk),
+       (SELECT id FROM added), (SELECT created_at FROM added),
+       (SELECT deletion_time FROM added), (SELECT id FROM logged),
        (SELECT current_version FROM secrets_app_secret WHERE path = %(path)s::text),
        saved.*
   FROM (SELECT 1) AS one LEFT JOIN saved ON true
@@ -116,8 +126,13 @@ DELETE FROM secrets_app_secretversion
 
 
 def _prune_again(secret: Secret) -> None:
-    with hot_cursor() as cursor:
-        cursor.execute(_PRUNE_SQL, [secret.id, secret.id])
+    # The write is committed and audited: a failure here must not turn it into an error (a
+    # retrying client would add a duplicate version); the next write of the path prunes.
+    try:
+        with hot_cursor() as cursor:
+            cursor.execute(_PRUNE_SQL, [secret.id, secret.id])
+    except DatabaseError:
+        logger.warning("pruning old versions of a secret failed; the next write retries it")
 
 
 _SAVED_FIELDS = tuple(
@@ -144,9 +159,10 @@ def write_existing(
 ) -> SecretVersion | None:
     """The new version (with `.secret`), Conflict on a cas mismatch / missing cas, or None
     when the general path must handle the write. The caller has checked `update` on `path`."""
-    if connection.vendor != "postgresql":
-        return None
-    now = timezone.now()
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None  # inside a caller's transaction: the general path (its savepoint) is safer
+    if cas is not None and cas > _MAX_VERSION:
+        return None  # can match no version; the general path answers the Conflict
     event = audit_event(
         action="secret.write",
         target_type="secret",
@@ -168,14 +184,12 @@ def write_existing(
     user_id = getattr(user, "pk", None)
     params = {
         "path": path,
-        "now": now,
         "default_keep": setting_get("secrets.default_max_versions"),
         "cas": cas,
         "value": SecretVersion._meta.get_field("value").get_db_prep_save(value, connection),
         "user_id": user_id,
         "metadata": None if metadata is None else json.dumps(metadata),
-        "set_expiry": ttl_s is not None,
-        "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None,
+        "ttl": ttl_s,
         "canonical": canonical,
         "mark": _MARK,
         "event_at": event.created_at,
@@ -192,9 +206,9 @@ def write_existing(
     with hot_cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
         row = cursor.fetchone()
-    current, cas_required, version_id, deletion_time, event_id, seen = row[:6]
+    current, cas_required, live, version_id, created_at, deletion_time, event_id, seen = row[:8]
     if version_id is None:
-        if current is None:
+        if current is None or not live:
             return None  # absent, expired, no versions yet or no chain head: general path
         if cas is None and cas_required:
             raise Conflict("check-and-set parameter required for this call.", code="cas_required")
@@ -206,7 +220,7 @@ def write_existing(
         raise RuntimeError("secret written without its audit event")
     from .kv import _decode  # (kv imports this module)
 
-    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[6:]))
+    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[8:]))
     if seen != current:
         _prune_again(secret)
     version = SecretVersion(
@@ -214,7 +228,7 @@ def write_existing(
         secret=secret,
         version=secret.current_version,
         value=value,
-        created_at=now,
+        created_at=created_at,
         deletion_time=deletion_time,
         destroyed=False,
         created_by_id=user_id,

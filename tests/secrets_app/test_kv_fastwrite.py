@@ -172,3 +172,93 @@ def test_a_writer_that_waited_for_the_lock_still_prunes_what_was_added_meanwhile
     )
     assert kept == [3]
     assert audit_verify().ok
+
+
+def _hold_row_lock(path: str, seconds: float, locked: threading.Event) -> threading.Thread:
+    """Another connection holds the secret's row lock for `seconds`."""
+    from django.db import transaction
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                Secret.objects.select_for_update().get(path=path)
+                locked.set()
+                threading.Event().wait(seconds)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_secret_that_expires_while_the_writer_waits_starts_afresh(admin_user):
+    """Expiry is judged once the row is locked, as on the general path: the write starts the
+    secret afresh (version 1, no expiry) instead of adding a version nobody can read."""
+    _write(admin_user, path="fast/expiring", value="old", ttl=60)
+    Secret.objects.filter(path="fast/expiring").update(
+        expires_at=timezone.now() + timedelta(seconds=0.5)
+    )
+    locked = threading.Event()
+    holder = _hold_row_lock("fast/expiring", 1.2, locked)
+    locked.wait(5)
+    version = _write(admin_user, path="fast/expiring", value="new")  # waits past the expiry
+    holder.join()
+    assert version.version == 1 and version.secret.expires_at is None
+    _, read = kv.secret_read(path_or_id="fast/expiring", user=admin_user, context=None)
+    assert read.value == "new"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_versions_are_timed_when_written_not_when_asked(admin_user):
+    """A writer that waited for the lock stamps its version after the one it waited for."""
+    _write(admin_user, path="fast/clock", value="one")
+    locked = threading.Event()
+    holder = _hold_row_lock("fast/clock", 0.5, locked)
+    locked.wait(5)
+    asked = timezone.now()
+    version = _write(admin_user, path="fast/clock", value="two")
+    holder.join()
+    assert version.created_at >= asked + timedelta(seconds=0.4)
+    secret = Secret.objects.get(path="fast/clock")
+    assert secret.updated_at == version.created_at
+    stored = SecretVersion.objects.get(secret=secret, version=2)
+    assert stored.created_at == version.created_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cas_beyond_any_version_is_a_conflict_not_an_error(admin_user, auth_client):
+    _write(admin_user, path="fast/bigcas", value="one")
+    with pytest.raises(Conflict) as exc:
+        _write(admin_user, path="fast/bigcas", value="two", cas=2**31)
+    assert exc.value.code == "cas_mismatch"
+    client = auth_client(admin_user)
+    for path in ("fast/bigcas", "fast/bigcas-new"):
+        response = client.post(
+            f"/v1/secret/data/{path}",
+            {"data": {"k": "v"}, "options": {"cas": 2**40}},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+    assert not Secret.objects.filter(path="fast/bigcas-new", current_version__gt=0).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_callers_transaction_a_failed_write_leaves_it_usable(admin_user):
+    """The general path runs in a savepoint; the one-statement path is not used in a
+    transaction, so a write that fails (here: a lock timeout) can be caught and the
+    transaction goes on."""
+    from django.db import OperationalError, transaction
+
+    _write(admin_user, path="fast/outer", value="one")
+    locked = threading.Event()
+    holder = _hold_row_lock("fast/outer", 1.0, locked)
+    locked.wait(5)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '200ms'")
+        with pytest.raises(OperationalError):
+            _write(admin_user, path="fast/outer", value="two")
+        assert Secret.objects.filter(path="fast/outer").count() == 1  # still usable
+    holder.join()

@@ -115,3 +115,15 @@ def test_settings_are_remembered_per_process_for_a_short_while(admin_user, setti
     settings.SETTINGS_LOCAL_TTL = 0  # off: every read asks the shared cache
     cache.set(f"setting:v1:{key}", json.dumps(40))
     assert setting_get(key) == 40
+
+
+@pytest.mark.django_db
+def test_forgetting_every_setting_reaches_the_shared_cache_too():
+    from secrets_app.models import SystemSetting
+    from secrets_app.registry import settings_forget
+
+    key = "secrets.default_max_versions"
+    assert setting_get(key) == 10  # now cached here and in the shared cache
+    SystemSetting.objects.create(key=key, value=7)
+    settings_forget()
+    assert setting_get(key) == 7
