@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @contextmanager
@@ -40,3 +41,28 @@ def hot_cursor() -> Iterator:
                 base.register_tzloader(db.timezone, raw)
         cached = db._hot_cursor = (pg, raw)
     yield db.make_debug_cursor(cached[1]) if db.queries_logged else db.make_cursor(cached[1])
+
+
+def orm_values(fields: tuple, values: tuple) -> list:
+    """A raw row's values as the ORM would load them into `fields` (each field's and the
+    backend's converters applied: JSON parsed, encrypted fields decrypted), for
+    `Model.from_db` after a hand-written query."""
+    out = list(values)
+    for index, col, converters in _converter_plan(fields):
+        value = out[index]
+        for converter in converters:
+            value = converter(value, col, connection)
+        out[index] = value
+    return out
+
+
+@functools.cache
+def _converter_plan(fields: tuple) -> tuple:
+    """(position, column, converters) of the fields that have converters."""
+    plan = []
+    for index, field in enumerate(fields):
+        col = field.get_col(field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            plan.append((index, col, tuple(converters)))
+    return tuple(plan)

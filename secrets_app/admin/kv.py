@@ -346,7 +346,8 @@ TAIL_ROWS = 10_000
 
 @admin.register(AuditChain)
 class AuditChainAdmin(admin.ModelAdmin):
-    """The chain status (verified on open) and the export of the log as JSON lines."""
+    """The chain status (the newest rows checked on open, the whole chain on request) and the
+    export of the log as JSON lines."""
 
     def has_add_permission(self, request):
         return False

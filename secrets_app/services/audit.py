@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings
@@ -135,20 +135,22 @@ def audit_record(
 # One round trip: the UPDATE takes the head row's lock (held to the end of the writing
 # transaction, so the chain follows commit order), computes the new hash in SQL exactly as
 # `event_hash` does, and the INSERT stores the event with it. Parameters are typed (the
-# statement is prepared, see config/db.py). The `{options}` slot takes the asynchronous-commit
-# variant: set_config(..., true) is local to this statement's own transaction.
+# statement is prepared, see config/db.py) and named as `append_params` names them. The
+# `{options}` slot takes the asynchronous-commit variant: set_config(..., true) is local to
+# this statement's own transaction.
 _APPEND_TEMPLATE = """
 WITH {options}head AS (
     UPDATE secrets_app_auditchainhead
        SET prev_hash = hash,
-           hash = encode(sha256(convert_to(hash || %s::text, 'UTF8')), 'hex')
+           hash = encode(sha256(convert_to(hash || %(canonical)s::text, 'UTF8')), 'hex')
      WHERE id = 1
     RETURNING prev_hash, hash
 )
 INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, action,
                                     target_type, target, outcome, data, prev_hash, hash)
-SELECT %s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text,
-       %s::text, %s::jsonb, head.prev_hash, head.hash
+SELECT %(event_at)s::timestamptz, %(actor_id)s::bigint, %(actor)s::text, %(accessor)s::text,
+       %(ip)s::text, %(action)s::text, %(target_type)s::text, %(target)s::text,
+       %(outcome)s::text, %(data)s::jsonb, head.prev_hash, head.hash
   FROM head{join}
 RETURNING id, prev_hash, hash
 """
@@ -159,22 +161,28 @@ _APPEND_ASYNC_SQL = _APPEND_TEMPLATE.format(
 )
 
 
+def append_params(event: AuditEvent) -> dict:
+    """The named parameters of an append: the event's columns and its canonical text (the
+    statements that append in SQL, here and in services/kv_fastwrite.py, take these)."""
+    return {
+        "canonical": _canonical(event),
+        "event_at": event.created_at,
+        "actor_id": event.actor_id,
+        "actor": event.actor,
+        "accessor": event.accessor,
+        "ip": event.ip,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target": event.target,
+        "outcome": event.outcome,
+        "data": json.dumps(event.data, cls=DjangoJSONEncoder),
+    }
+
+
 def _append_postgresql(event: AuditEvent, *, durable: bool = True) -> AuditEvent:
     asynchronous = not durable and connection.get_autocommit() and not connection.in_atomic_block
     sql = _APPEND_ASYNC_SQL if asynchronous else _APPEND_SQL
-    params = [
-        _canonical(event),
-        event.created_at,
-        event.actor_id,
-        event.actor,
-        event.accessor,
-        event.ip,
-        event.action,
-        event.target_type,
-        event.target,
-        event.outcome,
-        json.dumps(event.data, cls=DjangoJSONEncoder),
-    ]
+    params = append_params(event)
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -182,9 +190,9 @@ def _append_postgresql(event: AuditEvent, *, durable: bool = True) -> AuditEvent
             cursor.execute(
                 "INSERT INTO secrets_app_auditchainhead (id, prev_hash, hash) "
                 "SELECT 1, '', coalesce((SELECT hash FROM secrets_app_auditevent "
-                "ORDER BY id DESC LIMIT 1), %s::text) "
+                "ORDER BY id DESC LIMIT 1), %(genesis)s::text) "
                 "ON CONFLICT (id) DO NOTHING",
-                [GENESIS],
+                {"genesis": GENESIS},
             )
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -202,21 +210,26 @@ class ChainReport:
     problem: str = ""
 
 
-_CHAIN_FIELDS = (
-    "id",
-    "created_at",
-    "actor_id",
-    "actor",
-    "accessor",
-    "ip",
-    "action",
-    "target_type",
-    "target",
-    "outcome",
-    "data",
-    "prev_hash",
-    "hash",
-)
+@dataclass
+class _ChainRow:
+    """The fields of an AuditEvent that the chain covers (lighter than a model instance)."""
+
+    id: int
+    created_at: Any
+    actor_id: int | None
+    actor: str
+    accessor: str
+    ip: str
+    action: str
+    target_type: str
+    target: str
+    outcome: str
+    data: Any
+    prev_hash: str
+    hash: str
+
+
+_CHAIN_FIELDS = tuple(f.name for f in fields(_ChainRow))
 
 
 def audit_verify(batch_size: int = 5000, tail: int | None = None) -> ChainReport:
@@ -267,25 +280,6 @@ def audit_verify(batch_size: int = 5000, tail: int | None = None) -> ChainReport
             prev = event.hash
             checked += 1
             last_id = event.id
-
-
-@dataclass
-class _ChainRow:
-    """The fields of an AuditEvent that the chain covers (lighter than a model instance)."""
-
-    id: int
-    created_at: Any
-    actor_id: int | None
-    actor: str
-    accessor: str
-    ip: str
-    action: str
-    target_type: str
-    target: str
-    outcome: str
-    data: Any
-    prev_hash: str
-    hash: str
 
 
 def _chain_head_hash() -> str | None:

@@ -15,7 +15,6 @@ Guarantees:
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.db import hot_cursor
+from config.db import hot_cursor, orm_values
 from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 
 from ..models import AuditEvent, Secret, SecretVersion
@@ -35,6 +34,7 @@ from .kv_validation import (
     _cas,
     _duration,
     _validate_value,
+    cas_conflict,
     normalize_path,
     validate_metadata,
 )
@@ -87,7 +87,7 @@ class _Refused(Exception):
 def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
     """The secret row locked FOR UPDATE, created if absent; an expired secret starts afresh."""
     for _attempt in range(3):  # a concurrent create, or create-then-delete, may race us
-        secret = _lock_secret(path)
+        secret = Secret.objects.select_for_update().filter(path=path).first()
         if secret is not None:
             break
         try:
@@ -105,85 +105,6 @@ def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
         secret.created_at = secret.updated_at = now
         return secret, True
     return secret, secret.current_version == 0
-
-
-def _lock_secret(path: str) -> Secret | None:
-    """SELECT … FOR UPDATE of the secret at `path` (prepared, decoded as the ORM would)."""
-    if connection.vendor != "postgresql":
-        return Secret.objects.select_for_update().filter(path=path).first()
-    with hot_cursor() as cursor:
-        cursor.execute(_lock_sql(), [path])
-        raw = cursor.fetchone()
-    if raw is None:
-        return None
-    fields = _read_fields()[0]
-    return Secret.from_db("default", [f.attname for f in fields], _decode(fields, raw))
-
-
-@functools.cache
-def _lock_sql() -> str:
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in _read_fields()[0])
-    return (
-        f"SELECT {columns} FROM {Secret._meta.db_table} "  # noqa: S608
-        f"WHERE path = %s::text FOR UPDATE"
-    )
-
-
-# A new version, the pruning of versions past max_versions and the secret row's new state, in
-# one statement (the secret row is already locked). The DELETE sees the table as it was before
-# the statement, so it cannot touch the version being inserted.
-_SAVE_VERSION_SQL = """
-WITH added AS (
-    INSERT INTO secrets_app_secretversion
-           (secret_id, version, value, created_at, deletion_time, destroyed, created_by_id)
-    VALUES (%s::uuid, %s::int, %s::text, %s::timestamptz, %s::timestamptz, false, %s::bigint)
-    RETURNING id
-), pruned AS (
-    DELETE FROM secrets_app_secretversion WHERE secret_id = %s::uuid AND version <= %s::int
-), saved AS (
-    UPDATE secrets_app_secret
-       SET current_version = %s::int, oldest_version = %s::int, metadata = %s::jsonb,
-           expires_at = %s::timestamptz, created_at = %s::timestamptz,
-           updated_at = %s::timestamptz
-     WHERE id = %s::uuid
-)
-SELECT id FROM added
-"""
-
-
-def _save_version(secret: Secret, version: SecretVersion, prune_through: int) -> None:
-    """Store `version` (its id set), drop versions <= prune_through and save the secret's
-    version counters, metadata, expiry and timestamps; one round trip."""
-    if connection.vendor != "postgresql":
-        version.save(force_insert=True)
-        SecretVersion.objects.filter(secret=secret, version__lte=prune_through).delete()
-        secret.save()
-        return
-    value = SecretVersion._meta.get_field("value").get_db_prep_save(version.value, connection)
-    with hot_cursor() as cursor:
-        cursor.execute(
-            _SAVE_VERSION_SQL,
-            [
-                secret.id,
-                version.version,
-                value,
-                version.created_at,
-                version.deletion_time,
-                version.created_by_id,
-                secret.id,
-                prune_through,
-                secret.current_version,
-                secret.oldest_version,
-                json.dumps(secret.metadata),
-                secret.expires_at,
-                secret.created_at,
-                secret.updated_at,
-                secret.id,
-            ],
-        )
-        (version.id,) = cursor.fetchone()
-    version._state.adding = False
-    version._state.db = connection.alias
 
 
 def _user_or_none(user: Any) -> Any:
@@ -233,19 +154,16 @@ def secret_write(
             capability = "create" if is_new else "update"
             if not allowed(user=user, context=context, path=path, capability=capability):
                 raise _Refused(capability)
-            if cas is not None and cas != secret.current_version:
-                raise Conflict(
-                    f"check-and-set parameter did not match the current version "
-                    f"({secret.current_version}).",
-                    code="cas_mismatch",
-                )
-            if cas is None and secret.cas_required and not is_new:
-                raise Conflict(
-                    "check-and-set parameter required for this call.", code="cas_required"
-                )
+            conflict = cas_conflict(
+                cas=cas,
+                current=secret.current_version,
+                cas_required=secret.cas_required and not is_new,
+            )
+            if conflict is not None:
+                raise conflict
             now = timezone.now()
             number = secret.current_version + 1
-            version = SecretVersion(
+            version = SecretVersion.objects.create(
                 secret=secret,
                 version=number,
                 value=value,
@@ -256,6 +174,8 @@ def secret_write(
                 else None,
             )
             keep = secret.max_versions or setting_get("secrets.default_max_versions")
+            if number > keep:
+                SecretVersion.objects.filter(secret=secret, version__lte=number - keep).delete()
             secret.current_version = number
             secret.oldest_version = max(secret.oldest_version or 1, number - keep + 1, 1)
             secret.updated_at = now
@@ -263,7 +183,7 @@ def secret_write(
                 secret.metadata = metadata
             if ttl_s is not None:
                 secret.expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
-            _save_version(secret, version, prune_through=number - keep)
+            secret.save()
             _audit(
                 "secret.write",
                 path,
@@ -330,10 +250,10 @@ def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
     secret_fields, version_fields = _read_fields()
     split = len(version_fields)
     row = SecretVersion.from_db(
-        "default", [f.attname for f in version_fields], _decode(version_fields, raw[:split])
+        "default", [f.attname for f in version_fields], orm_values(version_fields, raw[:split])
     )
     row.secret = Secret.from_db(
-        "default", [f.attname for f in secret_fields], _decode(secret_fields, raw[split:])
+        "default", [f.attname for f in secret_fields], orm_values(secret_fields, raw[split:])
     )
     return row
 
@@ -355,29 +275,6 @@ def _read_sql(column: str, with_version: bool) -> str:
         f"JOIN {Secret._meta.db_table} s ON s.id = v.secret_id "
         f"WHERE s.{column} = %s AND {version_match} LIMIT 1"
     )
-
-
-def _decode(fields: tuple, values: tuple) -> list:
-    """Column values as the ORM would load them (converters applied, decryption included)."""
-    out = list(values)
-    for index, col, converters in _decode_plan(fields):
-        value = out[index]
-        for converter in converters:
-            value = converter(value, col, connection)
-        out[index] = value
-    return out
-
-
-@functools.cache
-def _decode_plan(fields: tuple) -> tuple:
-    """(position, column, converters) of the fields that have converters."""
-    plan = []
-    for index, field in enumerate(fields):
-        col = field.get_col(field.model._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if converters:
-            plan.append((index, col, tuple(converters)))
-    return tuple(plan)
 
 
 def secret_read(

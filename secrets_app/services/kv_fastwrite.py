@@ -19,15 +19,14 @@ import json
 import logging
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection
 
-from config.db import hot_cursor
-from config.errors import Conflict
+from config.db import hot_cursor, orm_values
 
-from ..models import AuditEvent, Secret, SecretVersion
+from ..models import Secret, SecretVersion
 from ..registry import setting_get
-from .audit import _canonical, audit_event
+from .audit import append_params, audit_event
+from .kv_validation import cas_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -178,31 +177,20 @@ def write_existing(
             "ttl": ttl_s,
         },
     )
-    canonical = _canonical(event)
-    if canonical.count(_MARK) != 1:  # cannot happen with the data above; never guess
+    params = append_params(event)
+    if params["canonical"].count(_MARK) != 1:  # cannot happen with the data above; never guess
         return None
     user_id = getattr(user, "pk", None)
-    params = {
-        "path": path,
-        "default_keep": setting_get("secrets.default_max_versions"),
-        "cas": cas,
-        "value": SecretVersion._meta.get_field("value").get_db_prep_save(value, connection),
-        "user_id": user_id,
-        "metadata": None if metadata is None else json.dumps(metadata),
-        "ttl": ttl_s,
-        "canonical": canonical,
-        "mark": _MARK,
-        "event_at": event.created_at,
-        "actor_id": event.actor_id,
-        "actor": event.actor,
-        "accessor": event.accessor,
-        "ip": event.ip,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target": event.target,
-        "outcome": AuditEvent.Outcome.SUCCESS,
-        "data": json.dumps(event.data, cls=DjangoJSONEncoder),
-    }
+    params.update(
+        path=path,
+        default_keep=setting_get("secrets.default_max_versions"),
+        cas=cas,
+        value=SecretVersion._meta.get_field("value").get_db_prep_save(value, connection),
+        user_id=user_id,
+        metadata=None if metadata is None else json.dumps(metadata),
+        ttl=ttl_s,
+        mark=_MARK,
+    )
     with hot_cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
         row = cursor.fetchone()
@@ -210,17 +198,10 @@ def write_existing(
     if version_id is None:
         if current is None or not live:
             return None  # absent, expired, no versions yet or no chain head: general path
-        if cas is None and cas_required:
-            raise Conflict("check-and-set parameter required for this call.", code="cas_required")
-        raise Conflict(
-            f"check-and-set parameter did not match the current version ({current}).",
-            code="cas_mismatch",
-        )
+        raise cas_conflict(cas=cas, current=current, cas_required=cas_required)
     if event_id is None:  # the statement guarantees it; refuse to believe otherwise silently
         raise RuntimeError("secret written without its audit event")
-    from .kv import _decode  # (kv imports this module)
-
-    secret = Secret.from_db("default", _SAVED, _decode(_SAVED_FIELDS, row[8:]))
+    secret = Secret.from_db("default", _SAVED, orm_values(_SAVED_FIELDS, row[8:]))
     if seen != current:
         _prune_again(secret)
     version = SecretVersion(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from config.errors import InvalidArgument
+from config.errors import Conflict, InvalidArgument
 
 from ..durations import parse_duration
 from ..registry import setting_get
@@ -101,3 +101,16 @@ def _versions_arg(versions: Any) -> list[int]:
             "versions must be a non-empty list of positive integers.", field="versions"
         )
     return sorted(set(versions))
+
+
+def cas_conflict(*, cas: int | None, current: int, cas_required: bool) -> Conflict | None:
+    """The Conflict a write with `cas` gets against a secret at version `current` (None when
+    it may go ahead): cas must match, and be given where the secret requires it."""
+    if cas is not None and cas != current:
+        return Conflict(
+            f"check-and-set parameter did not match the current version ({current}).",
+            code="cas_mismatch",
+        )
+    if cas is None and cas_required:
+        return Conflict("check-and-set parameter required for this call.", code="cas_required")
+    return None
