@@ -50,14 +50,20 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int = 2, threads: int = 4) -> None:
+    def __init__(
+        self,
+        env: dict,
+        workers: int = 2,
+        threads: int = 4,
+        app: str = "config.wsgi:application",
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.proc = subprocess.Popen(
             [
                 gunicorn,
-                "config.wsgi:application",
+                app,
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "-w",

