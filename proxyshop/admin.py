@@ -13,9 +13,34 @@ from django.urls import path, reverse
 
 from config.errors import DomainError
 
-from .models import LedgerEntry, Order, Product, ProviderRollback, PurchaseBatch, SyncRun, Wallet
+from .models import (
+    LedgerEntry,
+    Order,
+    OrderStatus,
+    Product,
+    ProviderRollback,
+    PurchaseBatch,
+    SyncRun,
+    Wallet,
+)
 from .selectors import dashboard_data, scheduler_status
-from .services import order_refund, proxies_sync, wallet_adjust, wallet_topup
+from .services import (
+    order_refund,
+    order_refund_reconcile,
+    proxies_sync,
+    wallet_adjust,
+    wallet_topup,
+)
+from .services.refund import ReconcileOutcome
+
+RECONCILE_MESSAGES = {
+    ReconcileOutcome.REFUNDED: "the provider made the refund; the buyer is credited.",
+    ReconcileOutcome.REOPENED: "the provider did not make the refund; the order is active again.",
+    ReconcileOutcome.PENDING: "the provider's answer does not tell; still pending.",
+    ReconcileOutcome.PROVIDER_DOWN: "the provider cannot be reached; still pending.",
+    ReconcileOutcome.SKIPPED: "already settled meanwhile.",
+}
+RECONCILE_SETTLED = (ReconcileOutcome.REFUNDED, ReconcileOutcome.REOPENED)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -58,12 +83,15 @@ class OrderAdmin(ReadOnlyAdmin):
         "refundable",
         "created_at",
         "refunded_at",
+        "refund_unknown_at",
+        "refund_check",
     )
+    # status "Refund outcome unknown" lists the refunds the provider has not answered
     list_filter = ("status", "created_at")
     search_fields = ("order_id", "user__username", "=proxy_id")
     # credentials are never shown here: buyers reveal them on their own order page
     exclude = ("credentials",)
-    actions = ["refund"]
+    actions = ["refund", "reconcile_refund"]
 
     @admin.action(description="Refund selected orders (provider is asked; rules apply)")
     def refund(self, request, queryset):
@@ -73,6 +101,18 @@ class OrderAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{order.order_id}: refunded {amount}.")
             except DomainError as exc:
                 self.message_user(request, f"{order.order_id}: {exc.message}", messages.WARNING)
+
+    @admin.action(description="Check now with the provider the refunds it did not answer")
+    def reconcile_refund(self, request, queryset):
+        for order in queryset.filter(status=OrderStatus.REFUND_PENDING):
+            outcome = order_refund_reconcile(
+                order_pk=order.pk, actor=request.user, trigger="admin", request=request
+            )
+            level = messages.SUCCESS if outcome in RECONCILE_SETTLED else messages.WARNING
+            self.message_user(request, f"{order.order_id}: {RECONCILE_MESSAGES[outcome]}", level)
+        others = queryset.exclude(status=OrderStatus.REFUND_PENDING).count()
+        if others:
+            self.message_user(request, f"{others} selected order(s) had no refund to check.")
 
 
 class LedgerInline(admin.TabularInline):

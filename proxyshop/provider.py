@@ -9,6 +9,7 @@ because repeating them could buy or refund twice.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,10 +28,12 @@ class ProviderError(Exception):
 
     kind = "provider_error"
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, sent: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        # False only when the request certainly never reached the provider (no connection)
+        self.sent = sent
 
 
 class ProviderUnavailable(ProviderError):
@@ -236,6 +239,10 @@ def provider_config() -> ProviderConfig:
     )
 
 
+# Failures that happen before a single byte of the request has left: the call did nothing.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
 class ProviderClient:
     """`ProviderClient()` reads its configuration from the settings registry."""
 
@@ -264,14 +271,16 @@ class ProviderClient:
         for attempt in range(attempts):
             try:
                 response = self._http.request(method, path, params=params, json=json)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 error: ProviderError = ProviderTimeout(
                     f"The proxy provider did not answer {what} within "
-                    f"{self.config.timeout:g} s (provider down or overloaded)."
+                    f"{self.config.timeout:g} s (provider down or overloaded).",
+                    sent=not isinstance(exc, _NOT_SENT),
                 )
             except httpx.HTTPError as exc:
                 error = ProviderUnavailable(
-                    f"The proxy provider cannot be reached for {what} ({type(exc).__name__})."
+                    f"The proxy provider cannot be reached for {what} ({type(exc).__name__}).",
+                    sent=not isinstance(exc, _NOT_SENT),
                 )
             else:
                 if response.status_code < 500:
@@ -417,6 +426,8 @@ class ProviderClient:
         return _bool(data.get("refundable")), _text(data.get("message"))
 
     def refund(self, *, credentials_id: int) -> dict:
+        """Refund once. Not retried: when `outcome_unknown(error)` the refund may have happened,
+        and only `check_refundable` (read with `refund_already_done`) can tell later."""
         data = self._call(
             "POST",
             "/proxy/refund",
@@ -435,6 +446,39 @@ class ProviderClient:
             what="the credentials",
         )
         return parse_bought(data)
+
+
+def outcome_unknown(exc: ProviderError) -> bool:
+    """Whether a failed buy or refund may still have taken effect at the provider.
+
+    True when the request may have been sent and no definite answer came back: a timeout after
+    connecting (read/write), a connection dropped mid-call, a 5xx (a gateway's 502/504, or a
+    500 after the provider committed, can hide a success) or an unreadable 2xx. False when the
+    connection was never made (nothing was sent) and for 4xx answers, which are refusals."""
+    return exc.sent and isinstance(exc, ProviderUnavailable | ProviderBadResponse)
+
+
+_REFUNDED = re.compile(
+    r"^refunded$"
+    r"|\balready\s+(?:been\s+)?refunded\b"
+    r"|\brefunded\s+already\b"
+    r"|\b(?:is|was|has\s+been|had\s+been)\s+(?:already\s+)?refunded\b"
+)
+_NEGATED = re.compile(r"\b(?:not|never|cannot|can't|cant|isn't|wasn't|hasn't)\s*$")
+
+
+def refund_already_done(message: str | None) -> bool:
+    """Whether the provider's reason for refusing a refund says it was already refunded.
+
+    The wire format has no field for this: check-refundable answers `{"refundable": false,
+    "message": "already refunded"}` and refund answers 400 with the same reason, so the text is
+    all there is. Read it case- and whitespace-insensitively, accept the usual wordings
+    ("already refunded", "Already been refunded.", "was refunded", "refunded already", a bare
+    "refunded") and reject negations ("not refunded", "cannot be refunded", "has not been
+    refunded") and other reasons ("too late", "still online"). If the provider's wording
+    changes, this function is the one place to change."""
+    text = " ".join(str(message or "").lower().replace("\u2019", "'").split()).strip(" .!:;")
+    return any(not _NEGATED.search(text[: m.start()]) for m in _REFUNDED.finditer(text))
 
 
 def _error_detail(response: httpx.Response) -> str:

@@ -78,6 +78,22 @@ register(
     min_value=0,
 )
 register(
+    "proxyshop.refund_check_after",
+    "duration",
+    60,
+    "How long a refund the provider did not answer waits before the periodic check asks the "
+    "provider about it (a request still being processed there is not judged too early).",
+    min_value=0,
+)
+register(
+    "proxyshop.refund_check_batch",
+    "int",
+    100,
+    "Most unanswered refunds one run of the periodic check looks at.",
+    min_value=1,
+    max_value=10000,
+)
+register(
     "proxyshop.page_size_default",
     "int",
     50,

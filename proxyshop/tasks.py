@@ -7,6 +7,9 @@ import logging
 from celery import shared_task
 
 from config.errors import Conflict, DomainError
+from secrets_app.jobs import tracked_job
+
+REFUND_CHECK_JOB = "proxyshop.reconcile_refunds"
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +28,17 @@ def sync_inventory_task(country_code: str | None = None) -> dict | None:
         logger.warning("proxy sync failed: %s", exc.message)
         return {"error": exc.message}
     return {"sync_run": run.pk, "added": run.added, "updated": run.updated, "removed": run.removed}
+
+
+@shared_task(name="proxyshop.reconcile_refunds", ignore_result=True)
+def reconcile_refunds_task() -> dict | None:
+    """The periodic check of refunds the provider did not answer (beat row created by migration
+    0004). The Redis lock only spares the provider overlapping runs: each order is settled under
+    its own row lock, so overlapping runs or a customer's retry still credit at most once."""
+    from .services.refund import refunds_reconcile
+
+    with tracked_job(REFUND_CHECK_JOB, lock_ttl=600) as job:
+        if job is None:
+            return None
+        job.result = refunds_reconcile(trigger="beat")
+        return job.result

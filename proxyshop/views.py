@@ -141,7 +141,10 @@ def refund(request, order_id: str):
         amount = order_refund(actor=request.user, order_id=order_id, request=request)
         messages.success(request, f"Refunded {amount} to your balance.")
     except DomainError as exc:
-        messages.error(request, f"Refund refused: {exc.message}")
+        if exc.code == "refund_pending":  # not refused: being checked with the provider
+            messages.warning(request, exc.message)
+        else:
+            messages.error(request, f"Refund refused: {exc.message}")
     return redirect("proxyshop:order", order_id=order_id)
 
 

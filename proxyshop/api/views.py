@@ -145,7 +145,11 @@ class RefundView(APIView):
             200: s.ShopRefundResponseSerializer,
             403: OpenApiResponse(description="Not your order"),
             409: OpenApiResponse(description="Too late, still online, or already refunded"),
-            503: OpenApiResponse(description="Provider down"),
+            503: OpenApiResponse(
+                description="Provider down; or the provider did not answer the refund itself, "
+                "which is then being checked (credited automatically if it went through; "
+                "asking again checks at once)"
+            ),
         },
         summary="Refund an order (within the window, if the proxy is offline)",
     )

@@ -11,6 +11,8 @@ from secrets_app.fields import EncryptedJSONField
 
 class OrderStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    # the provider did not answer a refund request: it may or may not have refunded
+    REFUND_PENDING = "refund_pending", "Refund outcome unknown (being checked)"
     REFUNDED = "refunded", "Refunded"
 
 
@@ -61,9 +63,25 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    refund_unknown_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a refund request got no answer from the provider. Kept after the check: "
+        "a later 'already refunded' from the provider is then credited, not refused.",
+    )
+    refund_check = models.CharField(
+        max_length=300, blank=True, help_text="What the last check of that refund found."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["refund_unknown_at"],
+                condition=models.Q(status="refund_pending"),
+                name="proxyshop_order_refund_pending",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],

@@ -1,16 +1,18 @@
 """Writes of the proxy shop. The API, admin, pages, tasks and commands all call these."""
 
 from .purchase import proxies_purchase_batch, proxy_purchase
-from .refund import order_refund
+from .refund import order_refund, order_refund_reconcile, refunds_reconcile
 from .sync import inventory_cleanup, proxies_sync
 from .wallet import wallet_adjust, wallet_for_user, wallet_topup
 
 __all__ = [
     "inventory_cleanup",
     "order_refund",
+    "order_refund_reconcile",
     "proxies_purchase_batch",
     "proxies_sync",
     "proxy_purchase",
+    "refunds_reconcile",
     "wallet_adjust",
     "wallet_for_user",
     "wallet_topup",

@@ -1,16 +1,22 @@
+import socket
+import threading
 from decimal import Decimal
 
 import pytest
 
+from fakes.http import FakeResponse
 from proxyshop.provider import (
     ProviderBadResponse,
     ProviderBalanceTooLow,
     ProviderClient,
+    ProviderError,
     ProviderRefused,
     ProviderTimeout,
     ProviderUnavailable,
     ProxyGone,
+    outcome_unknown,
     parse_item,
+    refund_already_done,
 )
 from tests.proxyshop.conftest import TOKEN, configure
 
@@ -114,3 +120,106 @@ def test_refund_calls_and_credentials(provider):
             client.refund(credentials_id=bought.credentials_id)
         assert client.find_bought(proxy_id=item["proxy_id"]).credentials_id == bought.credentials_id
         assert client.find_bought(proxy_id=424242) is None
+
+
+def _refund_error(credentials_id: int = 1) -> ProviderError:
+    with ProviderClient() as client, pytest.raises(ProviderError) as caught:
+        client.refund(credentials_id=credentials_id)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "unknown"),
+    [
+        ({"delay": 1.0}, ProviderTimeout, True),  # sent, no answer in time
+        ({"delay": 1.0, "apply": True}, ProviderTimeout, True),
+        ({"status": 502, "apply": True}, ProviderUnavailable, True),  # a gateway hid a success
+        ({"status": 500}, ProviderUnavailable, True),
+        ({"status": 400}, ProviderRefused, False),  # a refusal is definite
+        ({"status": 404}, ProxyGone, False),
+    ],
+)
+def test_which_refund_failures_leave_the_outcome_unknown(provider, failure, kind, unknown):
+    item = provider.add_proxy()
+    with ProviderClient() as client:
+        bought = client.buy(proxy_id=item["proxy_id"])
+    provider.set_online(item["proxy_id"], False)
+    configure(timeout="0.3")
+    provider.fail("refund", **failure)
+    error = _refund_error(bought.credentials_id)
+    assert isinstance(error, kind) and outcome_unknown(error) is unknown
+    assert len(provider.calls("refund")) == 1  # never retried
+
+
+def test_an_unreadable_refund_answer_leaves_the_outcome_unknown(provider, fake_server):
+    server = fake_server()
+    server.route(
+        "POST",
+        "/api/v1/authorized/proxy/refund",
+        lambda request: FakeResponse.text("{oops", content_type="application/json"),
+    )
+    configure(api_url=server.url + "/api/v1/authorized")
+    error = _refund_error()
+    assert isinstance(error, ProviderBadResponse) and outcome_unknown(error)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_refused_connection_is_known_not_to_have_refunded(provider):
+    configure(api_url=f"http://127.0.0.1:{_free_port()}/api/v1/authorized", retries=0)
+    error = _refund_error()
+    assert isinstance(error, ProviderUnavailable) and error.sent is False
+    assert outcome_unknown(error) is False
+
+
+def test_a_connection_dropped_after_the_request_leaves_the_outcome_unknown(provider):
+    listener = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+
+    def serve() -> None:  # reads the request, then hangs up without answering
+        conn, _ = listener.accept()
+        with conn:
+            received.append(conn.recv(65536))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        configure(api_url=f"http://127.0.0.1:{port}/api/v1/authorized", retries=0)
+        error = _refund_error()
+    finally:
+        thread.join(5)
+        listener.close()
+    assert received and b"/proxy/refund" in received[0]
+    assert isinstance(error, ProviderUnavailable) and error.sent is True
+    assert outcome_unknown(error) is True
+
+
+@pytest.mark.parametrize(
+    ("message", "done"),
+    [
+        ("already refunded", True),
+        ("Already Refunded.", True),
+        ("This purchase has ALREADY been refunded", True),
+        ("refunded already", True),
+        ("Proxy was refunded", True),
+        ("Refunded", True),
+        ("The provider refused the refund: already refunded.", True),
+        ("not refunded", False),
+        ("has not been refunded", False),
+        ("cannot be refunded: still online", False),
+        ("wasn't refunded", False),
+        ("too late: the refund window has passed", False),
+        ("proxy is still online", False),
+        ("refundable", False),
+        ("ok", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_already_refunded_is_read_from_the_provider_wording(message, done):
+    assert refund_already_done(message) is done
