@@ -3,7 +3,8 @@ the debit, the order and the product's new state are written in the same transac
 
 Lock order is always wallet → products (by id), so purchases never deadlock each other.
 A provider failure charges nothing; the product then shows what the provider said (still
-for sale after a 5xx/403/timeout, off sale after 404/410).
+for sale after a 5xx/403/timeout, off sale after 404/410). A buy that may have happened
+unseen is looked up in the provider's bought list before it counts as failed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from secrets_app.services.audit import audit_record
 
 from ..cache import catalog_bump
 from ..models import LedgerEntry, Order, Product, ProductState, PurchaseBatch, Wallet
-from ..provider import BoughtProxy, ProviderClient, ProviderError, ProviderTimeout, ProxyGone
+from ..provider import BoughtProxy, ProviderClient, ProviderError, ProxyGone, outcome_unknown
 from ..selectors import catalog_queryset
 from .common import new_reference, provider_failure, shop_price
 from .wallet import ledger_post, wallet_for_user
@@ -42,11 +43,14 @@ def _key(idempotency_key: str | None) -> str:
 
 
 def _buy(client: ProviderClient, product: Product) -> BoughtProxy:
-    """Buy once. After a timeout the buy may have happened: the provider's bought list (an
-    idempotent read) tells; the buy itself is never repeated."""
+    """Buy once. When the buy may have happened unseen (a timeout, a connection dropped after
+    the request, a 5xx, an unreadable answer: `provider.outcome_unknown`), the provider's bought
+    list (an idempotent read) tells; the buy itself is never repeated."""
     try:
         return client.buy(proxy_id=product.proxy_id)
-    except ProviderTimeout as exc:
+    except ProviderError as exc:
+        if not outcome_unknown(exc):
+            raise
         try:
             found = client.find_bought(proxy_id=product.proxy_id)
         except ProviderError:

@@ -131,6 +131,30 @@ def test_timeout_after_a_real_buy_is_reconciled_not_rebought(auth_client, buyer,
     assert len(provider.calls("buy")) == 1 and balance(buyer) == Decimal("8.00")
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_5xx_after_a_real_buy_is_reconciled_not_rebought(
+    auth_client, buyer, stocked, provider, status
+):
+    """A gateway error or a provider crash after the buy committed there hides a sale: the
+    bought list finds it, the buyer gets the proxy and pays once."""
+    provider.fail("buy", status=status, apply=True)
+    response = auth_client(buyer).post(URL, {"product_id": stocked[0].pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert (
+        response.json()["credentials"]["login"] == next(iter(provider.bought.values()))["username"]
+    )
+    assert len(provider.calls("buy")) == 1 and provider.calls("bought")
+    assert balance(buyer) == Decimal("8.00") and Order.objects.count() == 1
+
+
+def test_a_refusal_of_the_buy_is_not_looked_up(auth_client, buyer, stocked, provider):
+    """A 4xx is a definite answer: nothing was bought, nothing to look up."""
+    provider.fail("buy", status=403)
+    response = auth_client(buyer).post(URL, {"product_id": stocked[0].pk}, format="json")
+    assert response.status_code == 502
+    assert not provider.calls("bought") and balance(buyer) == Decimal("10.00")
+
+
 def test_idempotency_key_returns_the_first_order_and_charges_once(
     auth_client, buyer, stocked, provider
 ):
