@@ -282,6 +282,9 @@ def test_the_shop_page_says_the_refund_is_being_checked(user, order, provider):
     provider.fail("refund", delay=1.0, apply=True)
     page = browser.post(f"/shop/orders/{order.order_id}/refund/", follow=True).content.decode()
     assert "being checked" in page and "Refund refused" not in page
+    for url in ("/shop/orders/", f"/shop/orders/{order.order_id}/"):
+        listing = browser.get(url).content.decode()
+        assert "Refund outcome unknown" in listing and "refund_pending" not in listing
 
 
 def test_the_periodic_check_is_scheduled_and_editable():
