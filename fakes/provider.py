@@ -9,7 +9,7 @@
     provider.stop()
 
 Rules it enforces: raw `Authorization: <token>` header (401 otherwise), 0-based
-pagination, filters, a proxy is bought once (410 afterwards), 404 for unknown ids,
+pagination, filters, a proxy is bought once until refunded (410 meanwhile), 404 for unknown ids,
 403 when its `balance` cannot pay, refunds only for offline proxies within `refund_window`
 seconds, once (400 otherwise).
 """
@@ -144,6 +144,12 @@ class FakeProvider:
     def remove(self, proxy_id: int) -> None:
         self.items.pop(proxy_id, None)
 
+    def add_bought(self, proxy_id: int, **fields: Any) -> dict:
+        """An earlier purchase of `proxy_id` in the bought list (e.g. `refunded=True`: a
+        refunded proxy is for sale again)."""
+        with self._lock:
+            return self._record(proxy_id, self.items[proxy_id], **fields)
+
     def age_purchase(self, credentials_id: int, seconds: float) -> None:
         self.bought[credentials_id]["bought_at"] -= seconds
 
@@ -235,32 +241,38 @@ class FakeProvider:
             if item is None:
                 return FakeResponse.json({"message": "proxy not found"}, status=404)
             if item["status"] != 1 or any(
-                rec["proxy_id"] == proxy_id for rec in self.bought.values()
+                rec["proxy_id"] == proxy_id and not rec["refunded"] for rec in self.bought.values()
             ):
                 return FakeResponse.json({"message": "proxy no longer available"}, status=410)
             if self.balance is not None:
                 if self.balance < self.price:
                     return FakeResponse.json({"message": "insufficient balance"}, status=403)
                 self.balance -= self.price
-            credentials_id = next(self._creds)
-            record = {
-                "credentials_id": credentials_id,
-                "proxy_id": proxy_id,
-                "proxy_ip": item["ip"],
-                "server_ip": "127.0.0.2",
-                "server_listening_port": str(20000 + credentials_id % 10000),
-                "username": f"u{credentials_id}",
-                "password": f"pw-{credentials_id}-secret",
-                "price": float(self.price),
-                "expiration_time": time.strftime(
-                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400)
-                ),
-                "refundable": True,
-                "bought_at": time.time(),
-                "refunded": False,
-            }
-            self.bought[credentials_id] = record
+            record = self._record(proxy_id, item)
             return FakeResponse.json(self._public(record))
+
+    def _record(self, proxy_id: int, item: dict, **fields: Any) -> dict:
+        """A purchase of `proxy_id`, stored in `bought` (the caller holds the lock)."""
+        credentials_id = next(self._creds)
+        record = {
+            "credentials_id": credentials_id,
+            "proxy_id": proxy_id,
+            "proxy_ip": item["ip"],
+            "server_ip": "127.0.0.2",
+            "server_listening_port": str(20000 + credentials_id % 10000),
+            "username": f"u{credentials_id}",
+            "password": f"pw-{credentials_id}-secret",
+            "price": float(self.price),
+            "expiration_time": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400)
+            ),
+            "refundable": True,
+            "bought_at": time.time(),
+            "refunded": False,
+        }
+        record.update(fields)
+        self.bought[credentials_id] = record
+        return record
 
     @staticmethod
     def _public(record: dict) -> dict:

@@ -27,18 +27,27 @@ from .selectors import dashboard_data, scheduler_status
 from .services import (
     order_refund,
     order_refund_reconcile,
+    order_refund_resolve,
     proxies_sync,
     wallet_adjust,
     wallet_topup,
 )
-from .services.refund import ReconcileOutcome
+from .services.refund_settle import ReconcileOutcome
 
 RECONCILE_MESSAGES = {
     ReconcileOutcome.REFUNDED: "the provider made the refund; the buyer is credited.",
     ReconcileOutcome.REOPENED: "the provider did not make the refund; the order is active again.",
     ReconcileOutcome.PENDING: "the provider's answer does not tell; still pending.",
     ReconcileOutcome.PROVIDER_DOWN: "the provider cannot be reached; still pending.",
+    ReconcileOutcome.WAITING: "not refunded at the provider yet, but too early to reopen; "
+    "still pending.",
+    ReconcileOutcome.NEEDS_OPERATOR: "the provider refuses for another reason, which proves "
+    "nothing; still pending: resolve it by hand.",
     ReconcileOutcome.SKIPPED: "already settled meanwhile.",
+}
+RESOLVE_MESSAGES = {
+    True: "resolved as refunded at the provider; the buyer is credited.",
+    False: "resolved as not refunded; the order is active again.",
 }
 RECONCILE_SETTLED = (ReconcileOutcome.REFUNDED, ReconcileOutcome.REOPENED)
 
@@ -84,20 +93,28 @@ class OrderAdmin(ReadOnlyAdmin):
         "created_at",
         "refunded_at",
         "refund_unknown_at",
+        "refund_check_outcome",
+        "refund_checked_at",
         "refund_check",
     )
-    # status "Refund outcome unknown" lists the refunds the provider has not answered
-    list_filter = ("status", "created_at")
+    # status "Refund outcome unknown" lists the refunds the provider has not answered; the
+    # refund check "operator must resolve" lists those only an operator can settle
+    list_filter = ("status", "refund_check_outcome", "created_at")
     search_fields = ("order_id", "user__username", "=proxy_id")
     # credentials are never shown here: buyers reveal them on their own order page
     exclude = ("credentials",)
-    actions = ["refund", "reconcile_refund"]
+    actions = ["refund", "reconcile_refund", "resolve_refunded", "resolve_reopen"]
+
+    def has_resolve_permission(self, request) -> bool:
+        return request.user.has_perm("proxyshop.change_order")
 
     @admin.action(description="Refund selected orders (provider is asked; rules apply)")
     def refund(self, request, queryset):
         for order in queryset:
             try:
-                amount = order_refund(actor=request.user, order_id=order.order_id, request=request)
+                amount = order_refund(
+                    actor=request.user, order_id=order.order_id, request=request, trigger="admin"
+                )
                 self.message_user(request, f"{order.order_id}: refunded {amount}.")
             except DomainError as exc:
                 self.message_user(request, f"{order.order_id}: {exc.message}", messages.WARNING)
@@ -113,6 +130,36 @@ class OrderAdmin(ReadOnlyAdmin):
         others = queryset.exclude(status=OrderStatus.REFUND_PENDING).count()
         if others:
             self.message_user(request, f"{others} selected order(s) had no refund to check.")
+
+    def _resolve(self, request, queryset, *, refunded: bool) -> None:
+        done = RESOLVE_MESSAGES[refunded]
+        for order in queryset.filter(status=OrderStatus.REFUND_PENDING):
+            try:
+                outcome = order_refund_resolve(
+                    order_pk=order.pk, actor=request.user, refunded=refunded, request=request
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{order.order_id}: {exc.message}", messages.ERROR)
+                continue
+            if outcome == ReconcileOutcome.SKIPPED:
+                self.message_user(
+                    request, f"{order.order_id}: already settled meanwhile.", messages.WARNING
+                )
+            else:
+                self.message_user(request, f"{order.order_id}: {done}", messages.SUCCESS)
+        others = queryset.exclude(status=OrderStatus.REFUND_PENDING).count()
+        if others:
+            self.message_user(request, f"{others} selected order(s) had no refund to resolve.")
+
+    @admin.action(
+        description="Resolve: the provider refunded it → credit the buyer", permissions=["resolve"]
+    )
+    def resolve_refunded(self, request, queryset):
+        self._resolve(request, queryset, refunded=True)
+
+    @admin.action(description="Resolve: not refunded → reopen", permissions=["resolve"])
+    def resolve_reopen(self, request, queryset):
+        self._resolve(request, queryset, refunded=False)
 
 
 class LedgerInline(admin.TabularInline):

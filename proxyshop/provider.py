@@ -9,9 +9,8 @@ because repeating them could buy or refund twice.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -28,10 +27,14 @@ class ProviderError(Exception):
 
     kind = "provider_error"
 
-    def __init__(self, message: str, *, status: int | None = None, sent: bool = True) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, sent: bool = True, detail: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        # the provider's own words (the `message` of its error body), as sent
+        self.detail = detail
         # False only when the request certainly never reached the provider (no connection)
         self.sent = sent
 
@@ -295,7 +298,8 @@ class ProviderClient:
 
     def _decode(self, response: httpx.Response, what: str) -> Any:
         status = response.status_code
-        detail = _error_detail(response)
+        said = _error_message(response)
+        detail = f": {said[:200]}" if said else ""
         if status == 401:
             raise ProviderError(
                 "The proxy provider rejected the shop's API token (HTTP 401): check "
@@ -313,7 +317,9 @@ class ProviderClient:
                 f"The proxy is gone at the provider (HTTP {status}){detail}.", status=status
             )
         if status == 400:
-            raise ProviderRefused(f"The provider refused {what}{detail}.", status=status)
+            raise ProviderRefused(
+                f"The provider refused {what}{detail}.", status=status, detail=said
+            )
         if status >= 300:
             raise ProviderError(
                 f"The proxy provider answered {what} with HTTP {status}{detail}.", status=status
@@ -378,8 +384,13 @@ class ProviderClient:
         )
         return parse_bought(data)
 
-    def find_bought(self, *, proxy_id: int, page_size: int = 100) -> BoughtProxy | None:
-        """The shop's purchase of `proxy_id`, if the provider has one (reconciles a timeout)."""
+    def find_bought(
+        self, *, proxy_id: int, skip: Collection[int] = (), page_size: int = 100
+    ) -> BoughtProxy | None:
+        """The shop's purchase of `proxy_id`, if the provider has one (reconciles a timeout).
+
+        Rows whose `credentials_id` is in `skip` are earlier purchases of the same proxy that
+        the shop already knows about, never the one being looked for."""
         page = 0
         while page < 1000:
             data = self._call(
@@ -394,7 +405,9 @@ class ProviderClient:
                 raise ProviderBadResponse("The provider's bought list is not a list.")
             for row in rows:
                 if isinstance(row, dict) and str(row.get("proxy_id")) == str(proxy_id):
-                    return parse_bought(row)
+                    found = parse_bought(row)
+                    if found.credentials_id not in skip:
+                        return found
             if len(rows) < page_size:
                 return None
             page += 1
@@ -458,13 +471,25 @@ def outcome_unknown(exc: ProviderError) -> bool:
     return exc.sent and isinstance(exc, ProviderUnavailable | ProviderBadResponse)
 
 
-_REFUNDED = re.compile(
-    r"^refunded$"
-    r"|\balready\s+(?:been\s+)?refunded\b"
-    r"|\brefunded\s+already\b"
-    r"|\b(?:is|was|has\s+been|had\s+been)\s+(?:already\s+)?refunded\b"
+# The provider's wordings of "already refunded", normalised by `_normalise`. Only these count:
+# anything else ("refunded only within 1 hour", "was refunded: false") proves nothing.
+ALREADY_REFUNDED = frozenset(
+    {
+        "already refunded",
+        "already been refunded",
+        "has already been refunded",
+        "was already refunded",
+        "is already refunded",
+        "refunded",
+        "proxy already refunded",
+        "the proxy has already been refunded",
+    }
 )
-_NEGATED = re.compile(r"\b(?:not|never|cannot|can't|cant|isn't|wasn't|hasn't)\s*$")
+
+
+def _normalise(message: str | None) -> str:
+    text = str(message or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.split()).rstrip(" .!?:;,")
 
 
 def refund_already_done(message: str | None) -> bool:
@@ -472,16 +497,13 @@ def refund_already_done(message: str | None) -> bool:
 
     The wire format has no field for this: check-refundable answers `{"refundable": false,
     "message": "already refunded"}` and refund answers 400 with the same reason, so the text is
-    all there is. Read it case- and whitespace-insensitively, accept the usual wordings
-    ("already refunded", "Already been refunded.", "was refunded", "refunded already", a bare
-    "refunded") and reject negations ("not refunded", "cannot be refunded", "has not been
-    refunded") and other reasons ("too late", "still online"). If the provider's wording
-    changes, this function is the one place to change."""
-    text = " ".join(str(message or "").lower().replace("\u2019", "'").split()).strip(" .!:;")
-    return any(not _NEGATED.search(text[: m.start()]) for m in _REFUNDED.finditer(text))
+    all there is. A credit rests on it, so the whole message (case, spacing, curly apostrophes
+    and trailing punctuation aside) must be one of `ALREADY_REFUNDED`; anything else is not
+    proof. If the provider's wording changes, this is the one place to change."""
+    return _normalise(message) in ALREADY_REFUNDED
 
 
-def _error_detail(response: httpx.Response) -> str:
+def _error_message(response: httpx.Response) -> str:
     try:
         data = response.json()
     except ValueError:
@@ -489,5 +511,5 @@ def _error_detail(response: httpx.Response) -> str:
     if isinstance(data, dict):
         message = data.get("message") or data.get("error") or data.get("detail")
         if message:
-            return f": {str(message)[:200]}"
+            return str(message)[:500]
     return ""

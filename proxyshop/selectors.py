@@ -185,7 +185,8 @@ def shop_stats() -> dict:
     orders = Order.objects.aggregate(
         sold=Count("id"),
         refunded=Count("id", filter=Q(status=OrderStatus.REFUNDED)),
-        revenue=Sum("price", filter=Q(status=OrderStatus.ACTIVE)),
+        # a pending refund has not given the money back (yet)
+        revenue=Sum("price", filter=Q(status__in=[OrderStatus.ACTIVE, OrderStatus.REFUND_PENDING])),
     )
     available = Product.objects.filter(state=ProductState.AVAILABLE)
     last = SyncRun.objects.filter(status=SyncRun.Status.SUCCESS).order_by("-sync_time").first()
@@ -279,13 +280,18 @@ def order_credentials_for_fleet(*, order_id: str, actor: Any = None) -> dict:
     pool: host, port (int), username, password, country (ISO code), expires_at.
     Only the buyer or an admin may take an order's proxy: for anyone else (and with no actor)
     the order does not exist. Raises NotFound for an unknown order, Conflict for a refunded
-    one."""
+    one or one whose refund is pending (its proxy may already be refunded at the provider)."""
     order = Order.objects.select_related("product").filter(order_id=order_id).first()
     is_admin = bool(getattr(actor, "is_admin", False))
     if order is None or not (is_admin or order.user_id == getattr(actor, "pk", None)):
         raise NotFound("Unknown order.")
     if order.status == OrderStatus.REFUNDED:
         raise Conflict("This order was refunded; its proxy is no longer usable.")
+    if order.status == OrderStatus.REFUND_PENDING:
+        raise Conflict(
+            "A refund of this order is being checked with the provider; its proxy may no "
+            "longer be usable. Import it once the order is active again."
+        )
     creds = order.credentials
     port = str(creds.get("port") or "")
     return {

@@ -35,7 +35,7 @@ def reconcile_refunds_task() -> dict | None:
     """The periodic check of refunds the provider did not answer (beat row created by migration
     0004). The Redis lock only spares the provider overlapping runs: each order is settled under
     its own row lock, so overlapping runs or a customer's retry still credit at most once."""
-    from .services.refund import refunds_reconcile
+    from .services.refund_settle import refunds_reconcile
 
     with tracked_job(REFUND_CHECK_JOB, lock_ttl=600) as job:
         if job is None:

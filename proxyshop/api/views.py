@@ -22,6 +22,7 @@ from secrets_app.services.audit import audit_record
 from .. import selectors, services
 from ..models import Order
 from ..services.common import shop_price
+from ..services.refund_settle import RefundPending
 from . import serializers as s
 
 TAG = ["external-proxy"]
@@ -148,7 +149,8 @@ class RefundView(APIView):
             503: OpenApiResponse(
                 description="Provider down; or the provider did not answer the refund itself, "
                 "which is then being checked (credited automatically if it went through; "
-                "asking again checks at once)"
+                "asking again checks at once). `Retry-After` (seconds) when the provider says "
+                "the refund has not happened but it is too early to rule it out"
             ),
         },
         summary="Refund an order (within the window, if the proxy is offline)",
@@ -156,9 +158,18 @@ class RefundView(APIView):
     def post(self, request):
         body = s.ShopRefundRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        amount = services.order_refund(
-            actor=request.user, order_id=body.validated_data["order_id"], request=request
-        )
+        try:
+            amount = services.order_refund(
+                actor=request.user, order_id=body.validated_data["order_id"], request=request
+            )
+        except RefundPending as exc:
+            if not exc.retry_after:
+                raise
+            return Response(
+                {"detail": exc.message},
+                status=exc.status_code,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         return Response(
             {"status": "success", "message": "Proxy refunded successfully", "refund_amount": amount}
         )

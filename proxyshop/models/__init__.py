@@ -1,5 +1,5 @@
 from .catalog import Product, ProductState, ProductType, SyncRun
-from .orders import Order, OrderStatus, ProviderRollback, PurchaseBatch
+from .orders import Order, OrderStatus, ProviderRollback, PurchaseBatch, RefundCheck
 from .wallet import LedgerEntry, Wallet
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ProductType",
     "ProviderRollback",
     "PurchaseBatch",
+    "RefundCheck",
     "SyncRun",
     "Wallet",
 ]

@@ -16,6 +16,17 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+class RefundCheck(models.TextChoices):
+    """What the last check with the provider found about a refund whose answer was lost."""
+
+    PENDING = "pending", "Answer unclear"
+    PROVIDER_DOWN = "provider_down", "Provider unreachable"
+    WAITING = "waiting", "Not refunded yet (too early to reopen)"
+    NEEDS_OPERATOR = "needs_operator", "Refused for another reason: operator must resolve"
+    REFUNDED = "refunded", "Refunded at the provider"
+    REOPENED = "reopened", "Not refunded at the provider"
+
+
 class PurchaseBatch(models.Model):
     batch_id = models.CharField(max_length=32, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -71,6 +82,12 @@ class Order(models.Model):
     )
     refund_check = models.CharField(
         max_length=300, blank=True, help_text="What the last check of that refund found."
+    )
+    refund_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When that refund was last checked with the provider."
+    )
+    refund_check_outcome = models.CharField(
+        max_length=16, blank=True, choices=RefundCheck.choices, verbose_name="refund check"
     )
 
     class Meta:

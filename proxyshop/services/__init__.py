@@ -1,7 +1,8 @@
 """Writes of the proxy shop. The API, admin, pages, tasks and commands all call these."""
 
 from .purchase import proxies_purchase_batch, proxy_purchase
-from .refund import order_refund, order_refund_reconcile, refunds_reconcile
+from .refund import order_refund
+from .refund_settle import order_refund_reconcile, order_refund_resolve, refunds_reconcile
 from .sync import inventory_cleanup, proxies_sync
 from .wallet import wallet_adjust, wallet_for_user, wallet_topup
 
@@ -9,6 +10,7 @@ __all__ = [
     "inventory_cleanup",
     "order_refund",
     "order_refund_reconcile",
+    "order_refund_resolve",
     "proxies_purchase_batch",
     "proxies_sync",
     "proxy_purchase",

@@ -22,7 +22,15 @@ from secrets_app.registry import setting_get
 from secrets_app.services.audit import audit_record
 
 from ..cache import catalog_bump
-from ..models import LedgerEntry, Order, Product, ProductState, PurchaseBatch, Wallet
+from ..models import (
+    LedgerEntry,
+    Order,
+    Product,
+    ProductState,
+    ProviderRollback,
+    PurchaseBatch,
+    Wallet,
+)
 from ..provider import BoughtProxy, ProviderClient, ProviderError, ProxyGone, outcome_unknown
 from ..selectors import catalog_queryset
 from .common import new_reference, provider_failure, shop_price
@@ -42,17 +50,31 @@ def _key(idempotency_key: str | None) -> str:
     return key
 
 
+def _known_purchases(proxy_id: int) -> set[int]:
+    """Credentials of the earlier purchases of `proxy_id` the shop has recorded."""
+    orders = Order.objects.filter(proxy_id=proxy_id).values_list("credentials_id", flat=True)
+    undone = ProviderRollback.objects.filter(proxy_id=proxy_id).values_list(
+        "credentials_id", flat=True
+    )
+    return set(orders) | set(undone)
+
+
 def _buy(client: ProviderClient, product: Product) -> BoughtProxy:
     """Buy once. When the buy may have happened unseen (a timeout, a connection dropped after
-    the request, a 5xx, an unreadable answer: `provider.outcome_unknown`), the provider's bought
-    list (an idempotent read) tells; the buy itself is never repeated."""
+    the request, a 500/502/504, an unreadable answer: `provider.outcome_unknown`), the
+    provider's bought list (an idempotent read) tells; the buy itself is never repeated. A 503
+    is the provider's definite "the remote proxy server failed" (UPSTREAM.md): nothing bought.
+    A bought row the shop already recorded (an order, a batch rollback) is an earlier purchase
+    of the same proxy, never this one."""
     try:
         return client.buy(proxy_id=product.proxy_id)
     except ProviderError as exc:
-        if not outcome_unknown(exc):
+        if exc.status == 503 or not outcome_unknown(exc):
             raise
         try:
-            found = client.find_bought(proxy_id=product.proxy_id)
+            found = client.find_bought(
+                proxy_id=product.proxy_id, skip=_known_purchases(product.proxy_id)
+            )
         except ProviderError:
             raise exc from None
         if found is None:
@@ -278,8 +300,6 @@ def _undo_at_provider(
     client: ProviderClient, done: list[tuple[Product, BoughtProxy]], *, user: User, batch_ref: str
 ) -> list[dict]:
     """Try to refund each already-bought proxy at the provider; record every attempt."""
-    from ..models import ProviderRollback
-
     outcomes = []
     for product, bought in done:
         try:

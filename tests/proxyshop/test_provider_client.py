@@ -204,11 +204,21 @@ def test_a_connection_dropped_after_the_request_leaves_the_outcome_unknown(provi
     [
         ("already refunded", True),
         ("Already Refunded.", True),
-        ("This purchase has ALREADY been refunded", True),
-        ("refunded already", True),
-        ("Proxy was refunded", True),
+        ("This proxy has ALREADY been refunded", False),  # not one of the known wordings
+        ("has already   been refunded!", True),
+        ("The proxy has already been refunded.", True),
+        ("Proxy already refunded", True),
+        ("was already refunded", True),
         ("Refunded", True),
-        ("The provider refused the refund: already refunded.", True),
+        ("the proxy\u2019s refund: refunded", False),
+        ("refunded already", False),
+        ("Proxy was refunded", False),
+        ("The provider refused the refund: already refunded.", False),
+        # wordings that merely mention refunds: never proof of one
+        ("A proxy is refunded only within 1 hour of purchase", False),
+        ("it is refunded automatically when offline", False),
+        ("was refunded: false", False),
+        ("Already refunded: false", False),
         ("not refunded", False),
         ("has not been refunded", False),
         ("cannot be refunded: still online", False),
@@ -221,5 +231,5 @@ def test_a_connection_dropped_after_the_request_leaves_the_outcome_unknown(provi
         (None, False),
     ],
 )
-def test_already_refunded_is_read_from_the_provider_wording(message, done):
+def test_only_the_known_wordings_of_already_refunded_count(message, done):
     assert refund_already_done(message) is done

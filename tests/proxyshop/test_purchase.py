@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from proxyshop.models import LedgerEntry, Order, Product, ProductState, Wallet
+from proxyshop.models import LedgerEntry, Order, Product, ProductState, ProviderRollback, Wallet
 from secrets_app.models import AuditEvent
 from tests.proxyshop.conftest import configure
-from tests.proxyshop.factories import fund
+from tests.proxyshop.factories import ProductFactory, fund
 
 pytestmark = pytest.mark.django_db
 URL = "/api/external-proxy/purchase"
@@ -176,3 +176,67 @@ def test_idempotency_key_returns_the_first_order_and_charges_once(
 
 def test_anonymous_is_401(api_client, stocked):
     assert api_client.post(URL, {"product_id": stocked[0].pk}, format="json").status_code == 401
+
+
+def test_a_503_on_the_buy_is_a_definite_failure_not_looked_up(
+    auth_client, buyer, stocked, provider
+):
+    """UPSTREAM.md: 503 on buy = the remote proxy server failed; nothing was bought."""
+    provider.fail("buy", status=503)
+    response = auth_client(buyer).post(URL, {"product_id": stocked[0].pk}, format="json")
+    assert response.status_code == 503 and "not charged" in response.json()["detail"]
+    assert not provider.calls("bought") and balance(buyer) == Decimal("10.00")
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("recorded_by", ["order", "rollback"])
+def test_an_earlier_purchase_of_the_same_proxy_is_not_taken_for_this_one(
+    auth_client, buyer, user, stocked, provider, recorded_by
+):
+    """The bought list still holds an earlier (refunded) purchase of the proxy that the shop
+    recorded: a lost buy must not adopt it. Here the lost buy did happen: its own row wins."""
+    product = stocked[0]
+    earlier = provider.add_bought(product.proxy_id, refunded=True)
+    if recorded_by == "order":
+        Order.objects.create(
+            order_id="ORD-EARLIER",
+            user=user,
+            product=ProductFactory(proxy_id=product.proxy_id + 10**6),
+            proxy_id=product.proxy_id,
+            credentials_id=earlier["credentials_id"],
+            credentials={},
+            price=Decimal("2.00"),
+            status="refunded",
+        )
+    else:
+        ProviderRollback.objects.create(
+            batch_ref="BAT-EARLIER",
+            proxy_id=product.proxy_id,
+            credentials_id=earlier["credentials_id"],
+            refunded=True,
+        )
+    provider.fail("buy", status=502, apply=True)
+    response = auth_client(buyer).post(URL, {"product_id": product.pk}, format="json")
+    assert response.status_code == 200, response.content
+    mine = next(r for r in provider.bought.values() if not r["refunded"])
+    assert response.json()["credentials"]["login"] == mine["username"] != earlier["username"]
+    order = Order.objects.get(order_id=response.json()["order_id"])
+    assert order.credentials_id == mine["credentials_id"]
+
+
+def test_a_lost_buy_that_did_not_happen_does_not_adopt_an_earlier_purchase(
+    auth_client, buyer, stocked, provider
+):
+    product = stocked[0]
+    earlier = provider.add_bought(product.proxy_id, refunded=True)
+    ProviderRollback.objects.create(
+        batch_ref="BAT-EARLIER",
+        proxy_id=product.proxy_id,
+        credentials_id=earlier["credentials_id"],
+        refunded=True,
+    )
+    provider.fail("buy", status=502)
+    response = auth_client(buyer).post(URL, {"product_id": product.pk}, format="json")
+    assert response.status_code == 503, response.content
+    assert provider.calls("bought") and balance(buyer) == Decimal("10.00")
+    assert not Order.objects.filter(credentials_id=earlier["credentials_id"]).exists()

@@ -15,7 +15,7 @@ from django_celery_beat.models import PeriodicTask
 
 from proxyshop.models import LedgerEntry, Order, Wallet
 from proxyshop.services import proxies_sync, refunds_reconcile
-from proxyshop.services.refund import PENDING_MESSAGE
+from proxyshop.services.refund_settle import PENDING_MESSAGE
 from proxyshop.tasks import reconcile_refunds_task
 from secrets_app.models import AuditEvent, JobRun
 from tests.factories import UserFactory
@@ -137,6 +137,7 @@ def test_retry_of_a_pending_refund_that_did_not_happen_refunds_normally(
     client, user, order, provider
 ):
     lose_the_answer(client, provider, order, refunded=False)
+    configure(refund_check_after=0)  # long enough for the lost request to have arrived
     response = refund(client, order)
     assert response.status_code == 200, response.content
     assert balance(user) == Decimal("10.00") and refund_entries(order) == 1
@@ -146,15 +147,24 @@ def test_retry_of_a_pending_refund_that_did_not_happen_refunds_normally(
     assert "reconciled" not in done.data  # a first-hand refund, after the reopening
 
 
-def test_retry_that_the_provider_refuses_for_another_reason_reopens_and_says_why(
+def test_retry_that_the_provider_refuses_for_another_reason_stays_pending_for_an_operator(
     client, user, order, provider
 ):
-    lose_the_answer(client, provider, order, refunded=False)
+    """ "Still online" while pending proves nothing: the provider may test it before "already
+    refunded". The order waits for an operator; the customer hears it is being checked."""
+    lose_the_answer(client, provider, order, refunded=True)
     provider.set_online(order.proxy_id, True)
+    provider.fail(
+        "check-refundable", status=200, body={"refundable": False, "message": "still online"}
+    )
+    configure(refund_check_after=0)
     response = refund(client, order)
-    assert response.status_code == 409 and "still online" in response.json()["detail"]
-    assert Order.objects.get(pk=order.pk).status == "active"  # the reopening was kept
+    assert response.status_code == 503 and response.json() == {"detail": PENDING_MESSAGE}
+    order.refresh_from_db()
+    assert order.status == "refund_pending" and order.refund_check_outcome == "needs_operator"
+    assert "still online" in order.refund_check and order.refund_checked_at is not None
     assert balance(user) == Decimal("8.00") and refund_entries(order) == 0
+    assert not AuditEvent.objects.filter(action="proxyshop.refund.reopened").exists()
 
 
 def test_provider_still_down_leaves_the_refund_pending(client, user, order, provider):
@@ -233,23 +243,38 @@ def test_a_lost_refund_made_after_the_order_was_reopened_is_credited_on_retry(
 
 
 @pytest.mark.parametrize(
-    "message", ["Already Refunded.", "this proxy has already been REFUNDED", "refunded"]
+    "message", ["Already Refunded.", "The proxy has already been REFUNDED!", "refunded"]
 )
-def test_the_provider_wording_of_already_refunded_is_read_loosely(
-    client, user, order, provider, message
-):
+def test_the_known_wordings_of_already_refunded_credit(client, user, order, provider, message):
     lose_the_answer(client, provider, order, refunded=True)
     provider.fail("check-refundable", status=200, body={"refundable": False, "message": message})
     assert refund(client, order).status_code == 200
     assert balance(user) == Decimal("10.00")
 
 
-def test_a_refusal_that_does_not_say_refunded_reopens(client, user, order, provider):
+@pytest.mark.parametrize(
+    "message",
+    [
+        "A proxy is refunded only within 1 hour of purchase",
+        "it is refunded automatically when offline",
+        "was refunded: false",
+        "Already refunded: false",
+        "purchase has not been refunded: too late",
+        "too late: the refund window has passed",
+    ],
+)
+def test_a_refusal_that_is_not_proof_neither_credits_nor_reopens(
+    client, user, order, provider, message
+):
     lose_the_answer(client, provider, order, refunded=False)
-    body = {"refundable": False, "message": "purchase has not been refunded: too late"}
+    body = {"refundable": False, "message": message}
     provider.fail("check-refundable", status=200, body=body)
     configure(refund_check_after=0)
-    assert refunds_reconcile()["reopened"] == 1
+    result = refunds_reconcile()
+    assert result["needs_operator"] == 1 and result["left"] == 1
+    order.refresh_from_db()
+    assert order.status == "refund_pending" and order.refund_check_outcome == "needs_operator"
+    assert message in order.refund_check
     assert balance(user) == Decimal("8.00") and refund_entries(order) == 0
 
 
