@@ -21,18 +21,16 @@ from secrets_app.models import AuditEvent, JobRun
 from tests.factories import UserFactory
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import fund
+from tests.proxyshop.refund_helpers import (
+    URL,
+    balance,
+    buy_offline,
+    lose_the_answer,
+    refund,
+    refund_entries,
+)
 
 pytestmark = pytest.mark.django_db
-URL = "/api/external-proxy/refund"
-
-
-def buy_offline(client, provider, product) -> Order:
-    body = client.post(
-        "/api/external-proxy/purchase", {"product_id": product.pk}, format="json"
-    ).json()
-    order = Order.objects.get(order_id=body["order_id"])
-    provider.set_online(order.proxy_id, False)
-    return order
 
 
 @pytest.fixture
@@ -44,28 +42,6 @@ def client(auth_client, user):
 @pytest.fixture
 def order(client, stocked, provider) -> Order:
     return buy_offline(client, provider, stocked[0])
-
-
-def refund(client, order):
-    return client.post(URL, {"order_id": order.order_id}, format="json")
-
-
-def balance(user) -> Decimal:
-    return Wallet.objects.get(user=user).balance
-
-
-def refund_entries(order) -> int:
-    return LedgerEntry.objects.filter(kind="refund", order=order).count()
-
-
-def lose_the_answer(client, provider, order, *, refunded: bool):
-    """Ask for a refund whose answer never arrives; the provider makes it iff `refunded`."""
-    configure(timeout="0.3")
-    provider.fail("refund", delay=1.0, apply=refunded)
-    response = refund(client, order)
-    configure(timeout="2")
-    assert provider.bought[order.credentials_id]["refunded"] is refunded
-    return response
 
 
 def test_timeout_after_the_provider_refunded_is_503_then_the_check_credits_once(

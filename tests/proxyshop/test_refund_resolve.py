@@ -15,7 +15,7 @@ from proxyshop.services.refund_settle import PENDING_MESSAGE, ReconcileOutcome
 from secrets_app.models import AuditEvent
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import fund
-from tests.proxyshop.test_refund_reconcile import (
+from tests.proxyshop.refund_helpers import (
     balance,
     buy_offline,
     lose_the_answer,
