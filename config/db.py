@@ -48,12 +48,18 @@ def orm_values(fields: tuple, values: tuple) -> list:
     backend's converters applied: JSON parsed, encrypted fields decrypted), for
     `Model.from_db` after a hand-written query."""
     out = list(values)
-    for index, col, converters in _converter_plan(fields):
+    plan = _PLANS.get(id(fields))
+    if plan is None or plan[0] is not fields:  # hashing a tuple of fields costs ~20 hash calls
+        plan = _PLANS[id(fields)] = (fields, _converter_plan(fields))
+    for index, col, converters in plan[1]:
         value = out[index]
         for converter in converters:
             value = converter(value, col, connection)
         out[index] = value
     return out
+
+
+_PLANS: dict[int, tuple] = {}  # id(fields) -> (fields, plan): the callers pass cached tuples
 
 
 @functools.cache

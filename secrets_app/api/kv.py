@@ -34,12 +34,13 @@ def _ctx(request) -> dict:
     return {"user": request.user, "context": context, "request": request}
 
 
-def _iso(value):
+def _iso(value, zone=None):
     """What serializers.DateTimeField renders (ISO 8601 in the current time zone, UTC as "Z"),
-    without its per-call overhead: the hot routes format four timestamps per answer."""
+    without its per-call overhead: the hot routes format four timestamps per answer (and look
+    the zone up once: `zone`)."""
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -147,6 +148,7 @@ class SecretDetailView(APIView):
         )
         # The hot read path answers a plain dict in SecretReadSerializer's shape (as documented
         # in the schema) without running the serializer: ~1 ms of a ~7 ms read.
+        zone = timezone.get_current_timezone()
         return Response(
             {
                 "id": str(secret.id),
@@ -155,10 +157,10 @@ class SecretDetailView(APIView):
                 "current_version": secret.current_version,
                 "value": version.value,
                 "metadata": secret.metadata,
-                "created_at": _iso(secret.created_at),
-                "updated_at": _iso(secret.updated_at),
-                "version_created_at": _iso(version.created_at),
-                "expires_at": _iso(secret.expires_at),
+                "created_at": _iso(secret.created_at, zone),
+                "updated_at": _iso(secret.updated_at, zone),
+                "version_created_at": _iso(version.created_at, zone),
+                "expires_at": _iso(secret.expires_at, zone),
             }
         )
 

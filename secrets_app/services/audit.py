@@ -87,8 +87,22 @@ def audit_event(
         target_type=target_type,
         target=str(target)[:500],
         outcome=outcome,
-        data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+        data=_as_json(data),
     )
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _as_json(data: dict | None) -> dict:
+    """`data` as it reads back from the JSON column (UUIDs, dates, decimals as text), which is
+    also what the chain hashes. Flat data of JSON types alone, the common case of the hot
+    routes, is copied as it is."""
+    if not data:
+        return {}
+    if all(type(v) in _JSON_SCALARS for v in data.values()) and all(type(k) is str for k in data):
+        return dict(data)
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def audit_record(

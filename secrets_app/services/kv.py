@@ -248,19 +248,21 @@ def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
     if raw is None:
         return None
     secret_fields, version_fields = _read_fields()
+    secret_names, version_names = _read_names()
     split = len(version_fields)
-    row = SecretVersion.from_db(
-        "default", [f.attname for f in version_fields], orm_values(version_fields, raw[:split])
-    )
-    row.secret = Secret.from_db(
-        "default", [f.attname for f in secret_fields], orm_values(secret_fields, raw[split:])
-    )
+    row = SecretVersion.from_db("default", version_names, orm_values(version_fields, raw[:split]))
+    row.secret = Secret.from_db("default", secret_names, orm_values(secret_fields, raw[split:]))
     return row
 
 
 @functools.cache
 def _read_fields() -> tuple[tuple, tuple]:
     return tuple(Secret._meta.concrete_fields), tuple(SecretVersion._meta.concrete_fields)
+
+
+@functools.cache
+def _read_names() -> tuple[tuple, tuple]:
+    return tuple(tuple(f.attname for f in fields) for fields in _read_fields())
 
 
 @functools.cache

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
@@ -37,6 +41,33 @@ def test_sql_hash_equals_the_python_hash_and_edits_are_caught():
     AuditEvent.objects.filter(pk=first.pk).update(target="forged")
     report = audit_verify()
     assert not report.ok and report.first_bad_id == first.pk
+
+
+@pytest.mark.django_db
+def test_event_data_is_stored_and_hashed_as_it_reads_back():
+    """Flat data of JSON types is kept as given (a copy); anything else is stored as its JSON
+    reading, so the hash made at append time matches the row read back."""
+    flat = {"version": 3, "ok": True, "why": None, "ratio": 0.5, "path": "a/b"}
+    rich = {
+        "id": uuid.UUID(int=7),
+        "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "amount": Decimal("1.50"),
+        "nested": {"ids": [uuid.UUID(int=8)]},
+    }
+    first = audit_record(action="test.flat", data=flat)
+    second = audit_record(action="test.rich", data=rich)
+    assert first.data == flat and first.data is not flat
+    assert second.data == {
+        "id": str(uuid.UUID(int=7)),
+        "at": "2026-01-02T03:04:05Z",
+        "amount": "1.50",
+        "nested": {"ids": [str(uuid.UUID(int=8))]},
+    }
+    for event in (first, second):
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert stored.data == event.data
+        assert stored.hash == event.hash == event_hash(stored, stored.prev_hash)
+    assert audit_verify().ok
 
 
 @pytest.mark.django_db(transaction=True)
