@@ -89,6 +89,12 @@ class Gunicorn:
         self.proc.terminate()
         self.proc.wait(timeout=20)
 
+    def __enter__(self) -> Gunicorn:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
 
 def load(
     url: str,

@@ -115,18 +115,11 @@ def main() -> None:
     headers = {"X-Vault-Token": raw, "Authorization": f"Bearer {raw}"}
     results = {}
 
-    def serve(app: str):
-        return Gunicorn(env, app=app)
-
-    server = serve("bench._ceiling_apps:hello")
-    try:
+    with Gunicorn(env, app="bench._ceiling_apps:hello") as server:
         results["hello"] = measure(
             "WSGI hello world", lambda c, i, n: c.get(server.url + "/"), headers=headers, args=args
         )
-    finally:
-        server.stop()
-    server = serve("config.wsgi:application")
-    try:
+    with Gunicorn(env, app="config.wsgi:application") as server:
         results["ping"] = measure(
             "app: trivial authenticated (sys/ping)",
             lambda c, i, n: c.get(server.url + "/api/v1/sys/ping"),
@@ -136,18 +129,13 @@ def main() -> None:
         results["app"] = measure(
             "app: Vault KV write", vault_write(server.url), headers=headers, args=args
         )
-    finally:
-        server.stop()
-    server = serve("bench._ceiling_apps:bare_write")
-    try:
+    with Gunicorn(env, app="bench._ceiling_apps:bare_write") as server:
         results["bare"] = measure(
             "same services, no Django HTTP layer: write",
             vault_write(server.url),
             headers=headers,
             args=args,
         )
-    finally:
-        server.stop()
     if args.openbao:
         bao = find_bao()
         if bao is None:

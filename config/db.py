@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -48,10 +47,7 @@ def orm_values(fields: tuple, values: tuple) -> list:
     backend's converters applied: JSON parsed, encrypted fields decrypted), for
     `Model.from_db` after a hand-written query."""
     out = list(values)
-    plan = _PLANS.get(id(fields))
-    if plan is None or plan[0] is not fields:  # hashing a tuple of fields costs ~20 hash calls
-        plan = _PLANS[id(fields)] = (fields, _converter_plan(fields))
-    for index, col, converters in plan[1]:
+    for index, col, converters in _converter_plan(fields):
         value = out[index]
         for converter in converters:
             value = converter(value, col, connection)
@@ -59,16 +55,22 @@ def orm_values(fields: tuple, values: tuple) -> list:
     return out
 
 
-_PLANS: dict[int, tuple] = {}  # id(fields) -> (fields, plan): the callers pass cached tuples
+# id(fields) -> (fields, plan). Callers pass tuples they keep, so the plan is found by identity
+# (hashing a tuple of fields would cost a Python __hash__ call per field on every row); the
+# stored tuple keeps its id from being reused.
+_PLANS: dict[int, tuple] = {}
 
 
-@functools.cache
 def _converter_plan(fields: tuple) -> tuple:
     """(position, column, converters) of the fields that have converters."""
+    known = _PLANS.get(id(fields))
+    if known is not None and known[0] is fields:
+        return known[1]
     plan = []
     for index, field in enumerate(fields):
         col = field.get_col(field.model._meta.db_table)
         converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if converters:
             plan.append((index, col, tuple(converters)))
-    return tuple(plan)
+    _PLANS[id(fields)] = (fields, tuple(plan))
+    return _PLANS[id(fields)][1]

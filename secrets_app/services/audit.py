@@ -105,37 +105,16 @@ def _as_json(data: dict | None) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def audit_record(
-    *,
-    action: str,
-    target_type: str = "",
-    target: str = "",
-    outcome: str = AuditEvent.Outcome.SUCCESS,
-    actor: Any = None,
-    accessor: str = "",
-    ip: str = "",
-    data: dict | None = None,
-    request: Any = None,
-    durable: bool = True,
-) -> AuditEvent:
-    """Append one event. `request` (DRF or Django) fills actor, accessor and IP if not given.
+def audit_record(*, durable: bool = True, **fields: Any) -> AuditEvent:
+    """Append one event; `fields` are `audit_event`'s (`request`, DRF or Django, fills actor,
+    accessor and IP if not given).
 
     `durable=False` (PostgreSQL, outside any transaction): the event commits without waiting
     for the WAL flush (`synchronous_commit = off` for this one statement). It still takes its
     place in the chain in commit order; only a crash of the database server can lose it, with
     the other records of the last fraction of a second. Inside a transaction the flag is
     ignored (the transaction's own commit decides)."""
-    event = audit_event(
-        action=action,
-        target_type=target_type,
-        target=target,
-        outcome=outcome,
-        actor=actor,
-        accessor=accessor,
-        ip=ip,
-        data=data,
-        request=request,
-    )
+    event = audit_event(**fields)
     if connection.vendor == "postgresql":
         return _append_postgresql(event, durable=durable)
     with transaction.atomic():  # SQLite serialises writers by itself
