@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from secrets_app.registry import register
+from core.registry import register
 
 register(
     "accounts.max_accounts_per_proxy",
@@ -91,11 +91,4 @@ register(
     "Upper bound of GetCode's timeout_seconds.",
     min_value=0,
     max_value=3600,
-)
-register(
-    "accounts.health_beat_max_age",
-    "duration",
-    900,
-    "The health check reports beat as stale when no periodic job ran for this long.",
-    min_value=60,
 )

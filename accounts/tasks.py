@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from secrets_app.jobs import tracked_job
-from secrets_app.registry import setting_get
+from core.jobs import tracked_job
+from core.registry import setting_get
 
 
 @shared_task(name="accounts.sms_poll")

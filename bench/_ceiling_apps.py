@@ -29,8 +29,7 @@ def bare_write(environ, start_response):
     ):
         return _django_app(environ, start_response)
 
-    from types import SimpleNamespace
-
+    from core.context import acting, new_request_id
     from secrets_app.api.vault import envelope
     from secrets_app.api.vault_kv import version_metadata
     from secrets_app.services.kv import secret_write
@@ -39,14 +38,15 @@ def bare_write(environ, start_response):
     ip = environ["REMOTE_ADDR"]
     user, context = token_authenticate(environ["HTTP_X_VAULT_TOKEN"], ip=ip)
     body = json.loads(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
-    request = SimpleNamespace(user=user, auth=context, client_ip=ip, META=environ)
-    version = secret_write(
-        path=environ["PATH_INFO"][len("/v1/secret/data/") :],
-        value=body["data"],
-        user=user,
-        context=context,
-        request=request,
-    )
+    with acting(
+        user=user, token=context, accessor=context.accessor, ip=ip, request_id=new_request_id()
+    ):
+        version = secret_write(
+            path=environ["PATH_INFO"][len("/v1/secret/data/") :],
+            value=body["data"],
+            user=user,
+            context=context,
+        )
     out = json.dumps(envelope(data=version_metadata(version.secret, version))).encode()
     start_response(
         "200 OK",

@@ -54,11 +54,11 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.models import SystemSetting
+    from core.registry import settings_forget
     from fakes.provider import FakeProvider
     from proxyshop.models import Product, SyncRun
     from proxyshop.services import proxies_sync
-    from secrets_app.models import SystemSetting
-    from secrets_app.registry import settings_forget
 
     call_command("migrate", verbosity=0, interactive=False)
     cache.clear()

@@ -114,11 +114,11 @@ def main() -> None:
     from django.core.management import call_command
 
     from config.celery import app
-    from config.redis import get_redis
+    from core.redis import get_redis
+    from core.registry import setting_set
     from secrets_app.models import User
-    from secrets_app.registry import setting_set
     from viewstats.models import ViewTask
-    from viewstats.services.tasks import tasks_submit
+    from viewstats.services.task_lifecycle import tasks_submit
 
     call_command("migrate", verbosity=0, interactive=False)
     # Db 11 may be shared with another bench: a queue of our own, and only our keys removed.

@@ -134,7 +134,7 @@ def one_tick() -> tuple[float, int, dict]:
 
 def main() -> None:
     setup()
-    from secrets_app.registry import setting_get, setting_set
+    from core.registry import setting_get, setting_set
 
     default_batch = setting_get("warming.plan_batch")
     one_tick()  # warm the settings cache and the broker connection, as in steady state

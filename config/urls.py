@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from secrets_app.views import home
 
-handler404 = "config.api.views.not_found"
-handler500 = "config.api.views.error"
+handler404 = "core.api.views.not_found"
+handler500 = "core.api.views.error"
 
 urlpatterns = [
     path("", home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     # REST API
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("core.api.urls")),
     path("api/v1/", include("secrets_app.api.urls")),
     path("api/v1/", include("secrets_app.api.kv_urls")),
     path("api/v1/", include("accounts.api.urls")),

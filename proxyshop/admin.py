@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .models import (
     LedgerEntry,
@@ -112,9 +112,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def refund(self, request, queryset):
         for order in queryset:
             try:
-                amount = order_refund(
-                    actor=request.user, order_id=order.order_id, request=request, trigger="admin"
-                )
+                amount = order_refund(actor=request.user, order_id=order.order_id, trigger="admin")
                 self.message_user(request, f"{order.order_id}: refunded {amount}.")
             except DomainError as exc:
                 self.message_user(request, f"{order.order_id}: {exc.message}", messages.WARNING)
@@ -122,9 +120,7 @@ class OrderAdmin(ReadOnlyAdmin):
     @admin.action(description="Check now with the provider the refunds it did not answer")
     def reconcile_refund(self, request, queryset):
         for order in queryset.filter(status=OrderStatus.REFUND_PENDING):
-            outcome = order_refund_reconcile(
-                order_pk=order.pk, actor=request.user, trigger="admin", request=request
-            )
+            outcome = order_refund_reconcile(order_pk=order.pk, actor=request.user, trigger="admin")
             level = messages.SUCCESS if outcome in RECONCILE_SETTLED else messages.WARNING
             self.message_user(request, f"{order.order_id}: {RECONCILE_MESSAGES[outcome]}", level)
         others = queryset.exclude(status=OrderStatus.REFUND_PENDING).count()
@@ -136,7 +132,7 @@ class OrderAdmin(ReadOnlyAdmin):
         for order in queryset.filter(status=OrderStatus.REFUND_PENDING):
             try:
                 outcome = order_refund_resolve(
-                    order_pk=order.pk, actor=request.user, refunded=refunded, request=request
+                    order_pk=order.pk, actor=request.user, refunded=refunded
                 )
             except DomainError as exc:
                 self.message_user(request, f"{order.order_id}: {exc.message}", messages.ERROR)
@@ -203,7 +199,6 @@ class WalletAdmin(ReadOnlyAdmin):
                         username=wallet.user.username,
                         amount=form.cleaned_data["amount"],
                         note=form.cleaned_data["note"],
-                        request=request,
                     )
                     self.message_user(request, f"{wallet.user.username}: done.")
                 except DomainError as exc:
@@ -307,7 +302,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     def sync_now(self, request):
         if request.method == "POST":
             try:
-                run = proxies_sync(trigger="admin", actor=request.user, request=request)
+                run = proxies_sync(trigger="admin", actor=request.user)
                 self.message_user(
                     request,
                     f"Sync done: {run.added} added, {run.updated} updated, {run.removed} removed.",

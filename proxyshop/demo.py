@@ -3,7 +3,7 @@ provider (fakes/demo.py, port 8701) is already up. Idempotent."""
 
 from __future__ import annotations
 
-from config.errors import DomainError
+from core.errors import DomainError
 from secrets_app.models import Role, User
 
 from .models import LedgerEntry, Product

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from secrets_app.registry import settings_get_many
+from core.registry import settings_get_many
 
 from .provider_wire import (
     ALREADY_REFUNDED,

@@ -10,10 +10,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidArgument, NotFound
-from secrets_app.jobs import job_is_locked
+from core.errors import Conflict, InvalidArgument, NotFound
+from core.jobs import job_is_locked
+from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
-from secrets_app.registry import setting_get, settings_get_many
 
 from .cache import catalog_cached
 from .models import (

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from secrets_app.registry import register
+from core.registry import register
 
 register(
     "proxyshop.api_url",

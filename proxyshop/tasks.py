@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 
-from config.errors import Conflict, DomainError
-from secrets_app.jobs import tracked_job
+from core.errors import Conflict, DomainError
+from core.jobs import tracked_job
 
 REFUND_CHECK_JOB = "proxyshop.reconcile_refunds"
 

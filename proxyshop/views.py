@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import DomainError
+from core.registry import setting_get
 
 from . import selectors
 from .models import Product, ProductState, ProductType
@@ -77,7 +77,6 @@ def buy(request, product_id: int):
                 product_id=product_id,
                 # the form's one-time key makes a double submit return the same order
                 idempotency_key=request.POST.get("idempotency_key", ""),
-                request=request,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -119,7 +118,6 @@ def order_detail(request, order_id: str):
         action="proxyshop.order.credentials_read",
         target_type="order",
         target=order.order_id,
-        request=request,
     )
     c = order.credentials
     return render(
@@ -138,7 +136,7 @@ def order_detail(request, order_id: str):
 @require_POST
 def refund(request, order_id: str):
     try:
-        amount = order_refund(actor=request.user, order_id=order_id, request=request)
+        amount = order_refund(actor=request.user, order_id=order_id)
         messages.success(request, f"Refunded {amount} to your balance.")
     except DomainError as exc:
         if exc.code == "refund_pending":  # not refused: being checked with the provider

@@ -6,5 +6,5 @@ class SecretsAppConfig(AppConfig):
     verbose_name = "Identity, tokens and secrets"
 
     def ready(self) -> None:
-        from . import registry_defaults, registry_kv, signals  # noqa: F401
+        from . import registry_kv, signals  # noqa: F401
         from .services import policies  # noqa: F401  (connects the cache invalidation)

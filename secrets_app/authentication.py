@@ -5,7 +5,9 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .middleware import client_ip
+from core.context import actor_update
+from core.middleware import request_client_ip
+
 from .services.tokens import TokenRefused, token_authenticate
 
 
@@ -28,12 +30,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         raw = presented_token(request)
         if raw is None:
             return None
-        ip = getattr(request._request, "client_ip", None) or client_ip(request._request)
+        ip = request_client_ip(request._request)
         view = (getattr(request, "parser_context", None) or {}).get("view")
         try:
-            return token_authenticate(raw, ip=ip, spend=getattr(view, "spends_token_use", True))
+            user, context = token_authenticate(
+                raw, ip=ip, spend=getattr(view, "spends_token_use", True)
+            )
         except TokenRefused as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.reason) from None
+        actor_update(user=user, token=context, accessor=context.accessor)
+        return user, context
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from core.context import current_actor
+
 from .services.users import login_attempt_checked
 
 
@@ -18,9 +20,7 @@ class LockoutModelBackend(ModelBackend):
             username = kwargs.get("username")
         if username is None or password is None:
             return None
-        ip = getattr(request, "client_ip", None) or (
-            request.META.get("REMOTE_ADDR", "") if request is not None else ""
-        )
+        ip = current_actor().ip  # settled once by the entry point
         outcome = login_attempt_checked(
             username=username,
             ip=ip,

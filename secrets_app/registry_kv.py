@@ -1,6 +1,6 @@
 """Settings of the secrets store (KV v2), in the settings registry."""
 
-from .registry import register
+from core.registry import register
 
 register(
     "secrets.default_max_versions",

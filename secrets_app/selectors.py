@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from core.audit import audit_record
+
 from .models import Secret
-from .services.audit import audit_record
 from .services.kv import normalize_path
 from .services.policies import capabilities, effective_policies
 
@@ -19,7 +20,6 @@ def secret_list_visible(
     context: Any,
     path_prefix: str = "",
     metadata_key: str | None = None,
-    request: Any = None,
 ) -> list[Secret]:
     """Live secrets under `path_prefix` (a plain string prefix), optionally having the custom
     metadata key `metadata_key`, that the caller may `list` or `read` — metadata only (the
@@ -44,7 +44,6 @@ def secret_list_visible(
         target=prefix,
         actor=user,
         accessor=getattr(context, "accessor", "") or "",
-        request=request,
         data={"metadata_key": metadata_key, "count": len(visible)},
     )
     return visible

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .jobs import tracked_job
+from core.jobs import tracked_job
+
 from .services.purge import secrets_purge_expired
 
 PURGE_JOB = "secrets.purge_expired"

@@ -8,7 +8,7 @@ class ConfiguredMinimumLengthValidator(MinimumLengthValidator):
         super().__init__(min_length or 8)
 
     def _current(self) -> int:
-        from .registry import setting_get
+        from core.registry import setting_get
 
         return setting_get("security.password_min_length")
 

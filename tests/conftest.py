@@ -28,7 +28,7 @@ def _celery_configured() -> None:
 def _clean_cache() -> Iterator[None]:
     """Each test starts with an empty Redis database (tests own the one in REDIS_URL) and no
     settings remembered by this process."""
-    from secrets_app.registry import settings_forget
+    from core.registry import settings_forget
 
     cache.clear()
     settings_forget()

@@ -16,9 +16,9 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from secrets_app.models import User
-from secrets_app.registry import setting_get, setting_set
+from core.registry import setting_get, setting_set
 from secrets_app.services import kv
-from secrets_app.services.audit import audit_verify
+from core.audit import audit_verify
 from secrets_app.services.tokens import token_authenticate, token_issue
 
 user = User.objects.create_user(username="embedded", password="x" * 16, role="admin")

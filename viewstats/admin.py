@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from viewstats.services.task_lifecycle import tasks_retry
+
 from .models import UpstreamCredential, ViewReading, ViewTask
 from .selectors import status_counts
-from .services.tasks import tasks_retry
 
 
 class ReadingInline(admin.TabularInline):
@@ -73,7 +74,6 @@ class ViewTaskAdmin(admin.ModelAdmin):
         count = tasks_retry(
             task_ids=list(queryset.values_list("id", flat=True)),
             actor=request.user,
-            request=request,
         )
         self.message_user(request, f"{count} task(s) queued again.", messages.SUCCESS)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from secrets_app.models import Role, User
+from viewstats.services.task_lifecycle import tasks_submit
 
 from .models import ViewTask
-from .services.tasks import tasks_submit
 
 DEMO_USER = "analyst"
 VK_LINKS = [

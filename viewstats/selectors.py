@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from config.errors import InvalidArgument, NotFound
+from core.errors import InvalidArgument, NotFound
 
 from .models import Platform, Status, ViewReading, ViewTask
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from secrets_app.registry import register
+from core.registry import register
 
 
 def _token_list(value) -> None:

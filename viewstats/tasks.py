@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from secrets_app.jobs import tracked_job
+from core.jobs import tracked_job
+from viewstats.services.task_lifecycle import tasks_recollect_due, tasks_requeue_stale
 
 from .models import Platform
 from .services.collect import BatchReport, telegram_batch_collect, vk_batch_collect
 from .services.queue import batches_enqueue
-from .services.tasks import tasks_recollect_due, tasks_requeue_stale
 
 
 def _follow_up(platform: str, report: BatchReport) -> None:

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError, InvalidArgument
+from core.errors import DomainError, InvalidArgument
+from viewstats.services.task_lifecycle import tasks_retry, tasks_submit
 
 from .models import Platform
 from .selectors import status_counts, task_get, task_history, task_list
-from .services.tasks import tasks_retry, tasks_submit
 
 PAGE_ROWS = 100
 
@@ -33,7 +33,6 @@ def index(request: HttpRequest) -> HttpResponse:
                 platform=platform,
                 links=links,
                 recollect_interval=interval,
-                request=request,
             )
         except ValueError:
             errors = ["The re-collection interval is a number of minutes."]
@@ -86,7 +85,7 @@ def task_retry(request: HttpRequest, task_id: int) -> HttpResponse:
         task = task_get(user=request.user, task_id=task_id)
     except DomainError:
         return render(request, "viewstats/missing.html", status=404)
-    queued = tasks_retry(task_ids=[task.id], actor=request.user, request=request)
+    queued = tasks_retry(task_ids=[task.id], actor=request.user)
     messages.info(request, "Queued again." if queued else "The task is already queued.")
     return redirect("viewstats:task", task_id=task.id)
 

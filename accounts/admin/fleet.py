@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from ..models import Account, AccountStatus, AccountStatusChange
 from ..selectors import fleet_dashboard
@@ -101,7 +101,6 @@ def _status_action(status: str):
                     new_status=status,
                     reason="admin bulk action",
                     actor=request.user,
-                    request=request,
                 )
                 done += 1
             except DomainError as exc:
@@ -156,9 +155,7 @@ class AccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            account_tags_set(
-                account_id=obj.pk, tags=obj.tags or [], actor=request.user, request=request
-            )
+            account_tags_set(account_id=obj.pk, tags=obj.tags or [], actor=request.user)
             return
         data = form.cleaned_data
         tags = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]
@@ -170,7 +167,6 @@ class AccountAdmin(admin.ModelAdmin):
             additional_data=data.get("additional_data") or {},
             tags=tags,
             actor=request.user,
-            request=request,
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -209,18 +205,14 @@ class AccountAdmin(admin.ModelAdmin):
     def allocate_proxy(self, request, queryset):
         for account in queryset:
             try:
-                proxy = proxy_allocate(account_id=account.pk, actor=request.user, request=request)
+                proxy = proxy_allocate(account_id=account.pk, actor=request.user)
                 self.message_user(request, f"{account}: {proxy}")
             except DomainError as exc:
                 self.message_user(request, f"{account}: {exc.message}", messages.WARNING)
 
     @admin.action(description="Release the proxies of the selected accounts")
     def release_proxy(self, request, queryset):
-        count = sum(
-            1
-            for a in queryset
-            if proxy_release(account_id=a.pk, actor=request.user, request=request)
-        )
+        count = sum(1 for a in queryset if proxy_release(account_id=a.pk, actor=request.user))
         self.message_user(request, f"{count} proxy binding(s) released.")
 
     def get_urls(self):
@@ -258,15 +250,11 @@ class AccountAdmin(admin.ModelAdmin):
         if not can_view_credentials(request.user):
             # the service records the refused attempt in the audit log
             with contextlib.suppress(DomainError):
-                account_credentials_reveal(
-                    account_id=account.pk, actor=request.user, request=request
-                )
+                account_credentials_reveal(account_id=account.pk, actor=request.user)
             raise DjangoPermissionDenied
         creds = None
         if request.method == "POST":
-            creds = account_credentials_reveal(
-                account_id=account.pk, actor=request.user, request=request
-            )
+            creds = account_credentials_reveal(account_id=account.pk, actor=request.user)
         context = self._context(
             request, title=f"Credentials of {account}", account=account, creds=creds
         )
@@ -286,7 +274,6 @@ class AccountAdmin(admin.ModelAdmin):
                     new_status=form.cleaned_data["status"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
-                    request=request,
                 )
             except DomainError as exc:
                 form.add_error("status", exc.message)

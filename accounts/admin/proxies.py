@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from ..models import Account, Proxy, ProxyCheck
 from ..services.proxies import (
@@ -179,11 +179,11 @@ class ProxyAdmin(admin.ModelAdmin):
             if not data.get("password"):
                 obj.password = Proxy.objects.get(pk=obj.pk).password
                 changed = [f for f in changed if f != "password"]
-            proxy_update(proxy=obj, changed=changed, actor=request.user, request=request)
+            proxy_update(proxy=obj, changed=changed, actor=request.user)
             return
         if data.get("shop_order_id"):
             created = proxy_import_from_shop_order(
-                order_id=data["shop_order_id"], actor=request.user, request=request
+                order_id=data["shop_order_id"], actor=request.user
             )
         else:
             created = proxy_create(
@@ -196,7 +196,6 @@ class ProxyAdmin(admin.ModelAdmin):
                 provider=data.get("provider") or "",
                 expires_at=data.get("expires_at"),
                 actor=request.user,
-                request=request,
             )
         obj.pk = created.pk
         obj._state.adding = False
@@ -204,7 +203,7 @@ class ProxyAdmin(admin.ModelAdmin):
     @admin.action(description="Check health now (TCP + SOCKS5 handshake)")
     def check_health(self, request, queryset):
         for proxy in queryset:
-            report = proxy_check_health(proxy_id=proxy.pk, actor=request.user, request=request)
+            report = proxy_check_health(proxy_id=proxy.pk, actor=request.user)
             level = messages.SUCCESS if report.healthy else messages.WARNING
             detail = f"{report.latency_ms} ms" if report.healthy else report.error
             self.message_user(request, f"{proxy}: {report.health} ({detail})", level)
@@ -212,25 +211,17 @@ class ProxyAdmin(admin.ModelAdmin):
     @admin.action(description="Release all accounts of the selected proxies")
     def release_accounts(self, request, queryset):
         ids = Account.objects.filter(proxy__in=queryset).values_list("pk", flat=True)
-        count = sum(
-            1
-            for pk in list(ids)
-            if proxy_release(account_id=pk, actor=request.user, request=request)
-        )
+        count = sum(1 for pk in list(ids) if proxy_release(account_id=pk, actor=request.user))
         self.message_user(request, f"{count} account(s) released.")
 
     @admin.action(description="Disable (no new allocations)")
     def disable(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        count = proxies_set_disabled(
-            proxy_ids=ids, disabled=True, actor=request.user, request=request
-        )
+        count = proxies_set_disabled(proxy_ids=ids, disabled=True, actor=request.user)
         self.message_user(request, f"{count} proxy(ies) disabled.")
 
     @admin.action(description="Enable")
     def enable(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        count = proxies_set_disabled(
-            proxy_ids=ids, disabled=False, actor=request.user, request=request
-        )
+        count = proxies_set_disabled(proxy_ids=ids, disabled=False, actor=request.user)
         self.message_user(request, f"{count} proxy(ies) enabled.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from ..models import SmsActivation
 from ..services.sms import sms_activation_cancel
@@ -41,8 +41,6 @@ class SmsActivationAdmin(admin.ModelAdmin):
     def cancel(self, request, queryset):
         for activation in queryset:
             try:
-                sms_activation_cancel(
-                    activation_id=activation.pk, actor=request.user, request=request
-                )
+                sms_activation_cancel(activation_id=activation.pk, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{activation.pk}: {exc.message}", messages.WARNING)

@@ -8,8 +8,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsOperatorRole
-from config.errors import NotFound
+from core.api.permissions import IsOperatorRole
+from core.errors import NotFound
 
 from ..models import Account
 from ..selectors import account_list
@@ -74,7 +74,6 @@ class AccountListView(APIView):
             tags=v.get("tags"),
             status=v.get("status", "creating"),
             actor=request.user,
-            request=request,
         )
         return Response(s.AccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
@@ -103,9 +102,7 @@ class AccountCredentialsView(APIView):
     )
     def get(self, request, account_id: int):
         """GetCredentials: decrypted; needs accounts.view_credentials (or admin); audited."""
-        creds = account_credentials_reveal(
-            account_id=account_id, actor=request.user, request=request
-        )
+        creds = account_credentials_reveal(account_id=account_id, actor=request.user)
         response = Response(s.CredentialsSerializer(creds).data)
         response["Cache-Control"] = "no-store"
         return response
@@ -129,7 +126,6 @@ class AccountStatusView(APIView):
             new_status=data.validated_data["status"],
             reason=data.validated_data["reason"],
             actor=request.user,
-            request=request,
         )
         return Response({"success": True, "previous_status": previous})
 

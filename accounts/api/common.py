@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse
 
-from config.api.pagination import PageNumberPagination
+from core.api.pagination import PageNumberPagination
 
 ERRORS = {
     401: OpenApiResponse(description="Not authenticated"),

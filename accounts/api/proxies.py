@@ -7,8 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsOperatorRole
-from config.errors import InvalidArgument
+from core.api.permissions import IsOperatorRole
+from core.errors import InvalidArgument
 
 from ..selectors import proxy_list
 from ..services.proxies import (
@@ -70,7 +70,6 @@ class ProxyListView(APIView):
             "provider": v["provider"],
             "expires_at": v["expires_at"],
             "actor": request.user,
-            "request": request,
         }
         if "lines" in v:
             result = proxies_import_lines(lines=v["lines"], **common)
@@ -118,7 +117,6 @@ class ProxyAllocateView(APIView):
             preferred_country=v["preferred_country"],
             preferred_provider=v["preferred_provider"],
             actor=request.user,
-            request=request,
         )
         return Response(s.ProxySerializer(proxy).data)
 
@@ -136,9 +134,7 @@ class ProxyReleaseView(APIView):
         """ReleaseProxy: unbind the account's proxy (success even when it had none)."""
         data = s.AccountRefSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        released = proxy_release(
-            account_id=data.validated_data["account_id"], actor=request.user, request=request
-        )
+        released = proxy_release(account_id=data.validated_data["account_id"], actor=request.user)
         return Response({"success": True, "released_proxy_id": released})
 
 
@@ -155,9 +151,7 @@ class ProxyRotateView(APIView):
         """ForceRotate: a different proxy for the account; the old one is released."""
         data = s.AccountRefSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proxy = proxy_rotate(
-            account_id=data.validated_data["account_id"], actor=request.user, request=request
-        )
+        proxy = proxy_rotate(account_id=data.validated_data["account_id"], actor=request.user)
         return Response(s.ProxySerializer(proxy).data)
 
 
@@ -172,7 +166,7 @@ class ProxyCheckHealthView(APIView):
     )
     def post(self, request, proxy_id: int):
         """CheckHealth: TCP connect + SOCKS5 handshake now; latency and failure count."""
-        report = proxy_check_health(proxy_id=proxy_id, actor=request.user, request=request)
+        report = proxy_check_health(proxy_id=proxy_id, actor=request.user)
         return Response(s.ProxyHealthSerializer(report).data)
 
 
@@ -190,7 +184,7 @@ class ProxyFromShopOrderView(APIView):
         data = s.ShopOrderImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         proxy = proxy_import_from_shop_order(
-            order_id=data.validated_data["order_id"], actor=request.user, request=request
+            order_id=data.validated_data["order_id"], actor=request.user
         )
         proxy.bound_accounts = 0
         return Response(s.ProxyListSerializer(proxy).data, status=status.HTTP_201_CREATED)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import enum
+
 from ..models import Account, AccountStatus, Platform, Proxy, SmsActivation, SmsStatus
-
-
-def enum(choices, **kwargs) -> serializers.ChoiceField:
-    """A ChoiceField documented by a pattern instead of an `enum`: the project's apps reuse
-    field names such as `status` and `platform` with other choice sets, and drf-spectacular
-    turns every `enum` into a named component whose names would collide."""
-    values = [str(c[0] if isinstance(c, tuple | list) else c) for c in choices]
-    if kwargs.get("allow_blank"):
-        values.append("")
-    schema = {
-        "type": "string",
-        "pattern": "^(" + "|".join(re.escape(v) for v in values) + ")$",
-        "description": "one of: " + ", ".join(repr(v) for v in values),
-    }
-    if kwargs.get("allow_null"):
-        schema["nullable"] = True
-    field_class = extend_schema_field(schema)(type("EnumField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -273,16 +254,6 @@ class SmsCancelResponseSerializer(serializers.Serializer):
 class SmsBalanceSerializer(serializers.Serializer):
     provider = serializers.CharField()
     balance = serializers.DecimalField(max_digits=12, decimal_places=2)
-
-
-class HealthCheckSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    detail = serializers.CharField(allow_blank=True)
-
-
-class HealthSerializer(serializers.Serializer):
-    status = enum(["SERVING", "NOT_SERVING"])
-    checks = serializers.DictField(child=HealthCheckSerializer())
 
 
 class ShopOrderImportSerializer(serializers.Serializer):

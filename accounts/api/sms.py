@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsOperatorRole
+from core.api.permissions import IsOperatorRole
 
 from ..services.sms import sms_activation_cancel, sms_balance, sms_code_wait, sms_number_get
 from . import serializers as s
@@ -35,7 +35,6 @@ class SmsActivationCreateView(APIView):
             operator=v["operator"],
             account_id=v["account_id"],
             actor=request.user,
-            request=request,
         )
         return Response(s.SmsActivationSerializer(activation).data, status=status.HTTP_201_CREATED)
 
@@ -61,7 +60,6 @@ class SmsCodeView(APIView):
         answer = sms_code_wait(
             activation_id=activation_id,
             timeout_seconds=query.validated_data["timeout_seconds"],
-            request=request,
         )
         response = Response(s.SmsCodeResponseSerializer(answer).data)
         response["Cache-Control"] = "no-store"
@@ -79,9 +77,7 @@ class SmsCancelView(APIView):
     )
     def post(self, request, activation_id):
         """CancelActivation (refunded; 409 once a code arrived)."""
-        activation = sms_activation_cancel(
-            activation_id=activation_id, actor=request.user, request=request
-        )
+        activation = sms_activation_cancel(activation_id=activation_id, actor=request.user)
         return Response({"success": True, "status": activation.status})
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import accounts, health, proxies, sms
+from . import accounts, proxies, sms
 
 urlpatterns = [
     path("accounts", accounts.AccountListView.as_view(), name="accounts-list"),
@@ -44,5 +44,4 @@ urlpatterns = [
         name="sms-cancel",
     ),
     path("sms/balance", sms.SmsBalanceView.as_view(), name="sms-balance"),
-    path("health", health.HealthView.as_view(), name="health"),
 ]

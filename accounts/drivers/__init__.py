@@ -1,5 +1,7 @@
 """Platform drivers (interfaces + the sandbox). See base.py for the boundary they enforce."""
 
+from accounts.drivers.routing import driver_for
+
 from .base import (
     AccountStatusResult,
     ActionDriver,
@@ -12,7 +14,6 @@ from .base import (
     RegistrationDriver,
     StatusCheckDriver,
 )
-from .registry import driver_for
 
 __all__ = [
     "AccountStatusResult",

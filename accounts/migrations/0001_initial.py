@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import secrets_app.fields
+import core.fields
 from django.db import migrations, models
 
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('port', models.PositiveIntegerField()),
                 ('protocol', models.CharField(choices=[('socks5', 'SOCKS5'), ('http', 'HTTP'), ('https', 'HTTPS')], default='socks5', max_length=8)),
                 ('username', models.CharField(blank=True, max_length=255)),
-                ('password', secrets_app.fields.EncryptedTextField(blank=True, null=True)),
+                ('password', core.fields.EncryptedTextField(blank=True, null=True)),
                 ('country', models.CharField(blank=True, db_index=True, max_length=2)),
                 ('provider', models.CharField(blank=True, db_index=True, max_length=100)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
@@ -39,9 +39,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('platform', models.CharField(choices=[('vk', 'VK'), ('telegram', 'Telegram'), ('mail', 'Mail'), ('max', 'MAX')], db_index=True, max_length=16)),
                 ('login', models.CharField(max_length=255)),
-                ('password', secrets_app.fields.EncryptedTextField()),
-                ('phone', secrets_app.fields.EncryptedTextField(blank=True, null=True)),
-                ('additional_data', secrets_app.fields.EncryptedJSONField(blank=True, default=dict)),
+                ('password', core.fields.EncryptedTextField()),
+                ('phone', core.fields.EncryptedTextField(blank=True, null=True)),
+                ('additional_data', core.fields.EncryptedJSONField(blank=True, default=dict)),
                 ('status', models.CharField(choices=[('creating', 'Creating'), ('active', 'Active'), ('warming', 'Warming'), ('banned', 'Banned'), ('suspended', 'Suspended'), ('deleted', 'Deleted')], db_index=True, default='creating', max_length=16)),
                 ('tags', models.JSONField(blank=True, default=list)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
-from secrets_app.models import AuditEvent
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from core.models import AuditEvent
 
 from ..models import Account, AccountStatus, AccountStatusChange, Platform
 
@@ -53,7 +53,7 @@ def _is_admin(actor: Any) -> bool:
     return bool(getattr(actor, "is_admin", False))
 
 
-def _audit_refusal(*, account_id: int, new_status: str, why: str, actor: Any, request: Any) -> None:
+def _audit_refusal(*, account_id: int, new_status: str, why: str, actor: Any) -> None:
     # Outside the transaction that is rolled back, so the refusal stays on record.
     audit_record(
         action="account.status_change",
@@ -62,7 +62,6 @@ def _audit_refusal(*, account_id: int, new_status: str, why: str, actor: Any, re
         outcome=AuditEvent.Outcome.DENIED,
         actor=actor if not isinstance(actor, str) else None,
         accessor=actor if isinstance(actor, str) else "",
-        request=request,
         data={"new_status": new_status, "refused": why},
     )
 
@@ -73,7 +72,6 @@ def account_status_change(
     new_status: str,
     reason: str = "",
     actor: Any = None,
-    request: Any = None,
 ) -> str:
     """Move an account to `new_status`; returns the previous status.
 
@@ -94,7 +92,6 @@ def account_status_change(
             new_status=new_status,
             reason=reason,
             actor=actor,
-            request=request,
         )
     except (Conflict, PermissionDenied) as exc:
         _audit_refusal(
@@ -102,15 +99,12 @@ def account_status_change(
             new_status=new_status,
             why=exc.message,
             actor=actor,
-            request=request,
         )
         raise
 
 
 @transaction.atomic
-def _status_change(
-    *, account_id: int, new_status: str, reason: str, actor: Any, request: Any
-) -> str:
+def _status_change(*, account_id: int, new_status: str, reason: str, actor: Any) -> str:
     account = Account.objects.select_for_update().filter(pk=account_id).first()
     if account is None:
         raise NotFound("Account not found.")
@@ -140,13 +134,12 @@ def _status_change(
         target=str(account.pk),
         actor=user,
         accessor="" if user else name,
-        request=request,
         data={"previous_status": previous, "new_status": new_status, "reason": reason[:500]},
     )
     if new_status == S.DELETED and account.proxy_id:
         from .proxies import proxy_release
 
-        proxy_release(account_id=account.pk, actor=actor, request=request)
+        proxy_release(account_id=account.pk, actor=actor)
     return previous
 
 
@@ -160,7 +153,6 @@ def account_create(
     tags: list[str] | None = None,
     status: str = S.CREATING,
     actor: Any = None,
-    request: Any = None,
 ) -> Account:
     """Create an account (credentials encrypted at rest by the model fields).
 
@@ -195,7 +187,6 @@ def account_create(
                 target=str(account.pk),
                 actor=user,
                 accessor="" if user else name,
-                request=request,
                 data={"platform": platform, "login": login, "status": status},
             )
     except IntegrityError:
@@ -218,7 +209,7 @@ def can_view_credentials(user: Any) -> bool:
     return "accounts.view_credentials" in ModelBackend().get_all_permissions(user)
 
 
-def account_credentials_reveal(*, account_id: int, actor: Any, request: Any = None) -> dict:
+def account_credentials_reveal(*, account_id: int, actor: Any) -> dict:
     """The decrypted credentials of an account, for a caller allowed to see them.
 
     Every reveal (and every refused attempt) is audited; the audit row never holds the values.
@@ -231,7 +222,6 @@ def account_credentials_reveal(*, account_id: int, actor: Any, request: Any = No
             target=str(account_id),
             outcome=AuditEvent.Outcome.DENIED,
             actor=actor,
-            request=request,
         )
         raise PermissionDenied(
             "Revealing credentials needs the accounts.view_credentials permission."
@@ -244,7 +234,6 @@ def account_credentials_reveal(*, account_id: int, actor: Any, request: Any = No
         target_type="account",
         target=str(account.pk),
         actor=actor,
-        request=request,
         data={"platform": account.platform, "login": account.login},
     )
     return {
@@ -255,7 +244,7 @@ def account_credentials_reveal(*, account_id: int, actor: Any, request: Any = No
     }
 
 
-def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None, request: Any = None):
+def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None):
     """Replace an account's tags (sorted, unique); audited with the old and new tags."""
     with transaction.atomic():
         account = Account.objects.select_for_update().filter(pk=account_id).first()
@@ -271,7 +260,6 @@ def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None, req
             target=str(account.pk),
             actor=user,
             accessor="" if user else name,
-            request=request,
             data={"old": old, "new": account.tags},
         )
     return account

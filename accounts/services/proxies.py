@@ -19,20 +19,20 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.errors import Conflict, DomainError, InvalidArgument, NotFound, ResourceExhausted
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import Conflict, DomainError, InvalidArgument, NotFound, ResourceExhausted
+from core.models import AuditEvent
+from core.registry import setting_get
 
 from ..models import Account, AccountStatus, Proxy
 
 NO_FREE_PROXY = "no free proxy"
 
 
-def _actor_kwargs(actor: Any, request: Any) -> dict:
+def _actor_kwargs(actor: Any) -> dict:
     if isinstance(actor, str):
-        return {"accessor": actor, "request": request}
-    return {"actor": actor, "request": request}
+        return {"accessor": actor}
+    return {"actor": actor}
 
 
 def live_proxies():
@@ -58,7 +58,6 @@ def proxy_create(
     source: str = Proxy.Source.MANUAL,
     source_ref: str = "",
     actor: Any = None,
-    request: Any = None,
 ) -> Proxy:
     """Add one proxy to the pool. Raises InvalidArgument or Conflict (same host/port/user)."""
     host = (host or "").strip()
@@ -90,7 +89,7 @@ def proxy_create(
                 target_type="proxy",
                 target=str(proxy.pk),
                 data={"endpoint": f"{host}:{port}", "source": source, "ref": source_ref},
-                **_actor_kwargs(actor, request),
+                **_actor_kwargs(actor),
             )
     except IntegrityError:
         raise Conflict(f"The proxy {host}:{port} ({username or 'no user'}) is already in the pool.")
@@ -120,7 +119,6 @@ def proxies_import_lines(
     provider: str = "",
     expires_at: datetime | None = None,
     actor: Any = None,
-    request: Any = None,
 ) -> dict:
     """Add every good line; report the others. Returns {"created": [Proxy], "errors": [...]}."""
     created, errors = [], []
@@ -138,7 +136,6 @@ def proxies_import_lines(
                     expires_at=expires_at,
                     source=Proxy.Source.IMPORT,
                     actor=actor,
-                    request=request,
                 )
             )
         except ValueError as exc:
@@ -220,7 +217,6 @@ def proxy_allocate(
     preferred_country: str = "",
     preferred_provider: str = "",
     actor: Any = None,
-    request: Any = None,
 ) -> Proxy:
     """The account's proxy: its current one if still live, else a free live proxy.
 
@@ -234,7 +230,6 @@ def proxy_allocate(
             preferred_country=preferred_country,
             preferred_provider=preferred_provider,
             actor=actor,
-            request=request,
         )
     except ResourceExhausted:
         audit_record(
@@ -243,7 +238,7 @@ def proxy_allocate(
             target=str(account_id),
             outcome=AuditEvent.Outcome.DENIED,
             data={"refused": NO_FREE_PROXY},
-            **_actor_kwargs(actor, request),
+            **_actor_kwargs(actor),
         )
         raise
 
@@ -256,7 +251,6 @@ def _allocate(
     preferred_country: str,
     preferred_provider: str,
     actor: Any,
-    request: Any,
 ) -> Proxy:
     account = _lock_account(account_id)
     if platform and platform != account.platform:
@@ -281,13 +275,13 @@ def _allocate(
         target_type="account",
         target=str(account.pk),
         data={"proxy_id": proxy.pk, "replaced_dead_proxy_id": getattr(previous, "pk", None)},
-        **_actor_kwargs(actor, request),
+        **_actor_kwargs(actor),
     )
     return proxy
 
 
 @transaction.atomic
-def proxy_release(*, account_id: int, actor: Any = None, request: Any = None) -> int | None:
+def proxy_release(*, account_id: int, actor: Any = None) -> int | None:
     """Unbind the account's proxy; returns the released proxy id (None if it had none)."""
     account = _lock_account(account_id)
     proxy_id = account.proxy_id
@@ -301,18 +295,18 @@ def proxy_release(*, account_id: int, actor: Any = None, request: Any = None) ->
         target_type="account",
         target=str(account.pk),
         data={"proxy_id": proxy_id},
-        **_actor_kwargs(actor, request),
+        **_actor_kwargs(actor),
     )
     return proxy_id
 
 
-def proxy_rotate(*, account_id: int, actor: Any = None, request: Any = None) -> Proxy:
+def proxy_rotate(*, account_id: int, actor: Any = None) -> Proxy:
     """Give the account a different live proxy and release the old one.
 
     The old binding stays if no other proxy is free (ResourceExhausted, nothing changes).
     """
     try:
-        return _rotate(account_id=account_id, actor=actor, request=request)
+        return _rotate(account_id=account_id, actor=actor)
     except ResourceExhausted:
         audit_record(
             action="proxy.rotate",
@@ -320,13 +314,13 @@ def proxy_rotate(*, account_id: int, actor: Any = None, request: Any = None) -> 
             target=str(account_id),
             outcome=AuditEvent.Outcome.DENIED,
             data={"refused": NO_FREE_PROXY},
-            **_actor_kwargs(actor, request),
+            **_actor_kwargs(actor),
         )
         raise
 
 
 @transaction.atomic
-def _rotate(*, account_id: int, actor: Any, request: Any) -> Proxy:
+def _rotate(*, account_id: int, actor: Any) -> Proxy:
     account = _lock_account(account_id)
     if account.status == AccountStatus.DELETED:
         raise InvalidArgument("A deleted account gets no proxy.", field="account_id")
@@ -344,7 +338,7 @@ def _rotate(*, account_id: int, actor: Any, request: Any) -> Proxy:
         target_type="account",
         target=str(account.pk),
         data={"old_proxy_id": old_id, "proxy_id": proxy.pk},
-        **_actor_kwargs(actor, request),
+        **_actor_kwargs(actor),
     )
     return proxy
 
@@ -359,9 +353,7 @@ def proxy_for_account(*, account_id: int) -> Proxy:
     return account.proxy
 
 
-def proxy_update(
-    *, proxy: Proxy, changed: list[str], actor: Any = None, request: Any = None
-) -> Proxy:
+def proxy_update(*, proxy: Proxy, changed: list[str], actor: Any = None) -> Proxy:
     """Save an edited proxy (admin form); audited with the names of the changed fields only."""
     with transaction.atomic():
         proxy.save()
@@ -370,14 +362,12 @@ def proxy_update(
             target_type="proxy",
             target=str(proxy.pk),
             data={"changed": sorted(changed)},
-            **_actor_kwargs(actor, request),
+            **_actor_kwargs(actor),
         )
     return proxy
 
 
-def proxies_set_disabled(
-    *, proxy_ids: list[int], disabled: bool, actor: Any = None, request: Any = None
-) -> int:
+def proxies_set_disabled(*, proxy_ids: list[int], disabled: bool, actor: Any = None) -> int:
     """Disable (no new allocations; bound accounts keep their proxy) or enable proxies."""
     with transaction.atomic():
         count = Proxy.objects.filter(pk__in=proxy_ids).update(is_disabled=disabled)
@@ -386,6 +376,6 @@ def proxies_set_disabled(
             target_type="proxy",
             target=",".join(map(str, proxy_ids))[:500],
             data={"count": count},
-            **_actor_kwargs(actor, request),
+            **_actor_kwargs(actor),
         )
     return count

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import NotFound
-from secrets_app.registry import settings_get_many
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import NotFound
+from core.registry import settings_get_many
 
 from .. import proxycheck
 from ..models import Account, Proxy, ProxyCheck
@@ -48,7 +48,7 @@ def _probe(proxy: Proxy, timeout: float) -> proxycheck.ProbeResult:
 
 @transaction.atomic
 def proxy_record_check(
-    *, proxy_id: int, result: proxycheck.ProbeResult, actor: Any = None, request: Any = None
+    *, proxy_id: int, result: proxycheck.ProbeResult, actor: Any = None
 ) -> HealthReport:
     """Store one probe result; on the failure threshold mark the proxy dead, free its accounts."""
     max_failures = settings_get_many(["accounts.proxy_max_failures"])["accounts.proxy_max_failures"]
@@ -86,7 +86,6 @@ def proxy_record_check(
             action="proxy.health_change",
             target_type="proxy",
             target=str(proxy.pk),
-            request=request,
             data={
                 "from": before,
                 "to": proxy.health,
@@ -113,13 +112,13 @@ def _timeout() -> float:
     )
 
 
-def proxy_check_health(*, proxy_id: int, actor: Any = None, request: Any = None) -> HealthReport:
+def proxy_check_health(*, proxy_id: int, actor: Any = None) -> HealthReport:
     """CheckHealth: probe the proxy now and record the result. Raises NotFound."""
     proxy = Proxy.objects.filter(pk=proxy_id).first()
     if proxy is None:
         raise NotFound("Proxy not found.")
     result = _probe(proxy, _timeout())
-    return proxy_record_check(proxy_id=proxy.pk, result=result, actor=actor, request=request)
+    return proxy_record_check(proxy_id=proxy.pk, result=result, actor=actor)
 
 
 def proxies_check_all(*, max_parallel: int = 16) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.errors import Conflict, InvalidArgument
+from core.errors import Conflict, InvalidArgument
 
 from ..models import Proxy
 from .proxies import proxy_create
@@ -28,7 +28,7 @@ def shop_order_credentials(*, order_id: str, actor: Any) -> dict:
     return creds
 
 
-def proxy_import_from_shop_order(*, order_id: str, actor: Any = None, request: Any = None) -> Proxy:
+def proxy_import_from_shop_order(*, order_id: str, actor: Any = None) -> Proxy:
     """Add the proxy of a shop order to the pool (source "shop", ref = order id); the checks
     and errors of `shop_order_credentials`."""
     creds = shop_order_credentials(order_id=order_id, actor=actor)
@@ -44,5 +44,4 @@ def proxy_import_from_shop_order(*, order_id: str, actor: Any = None, request: A
         source=Proxy.Source.SHOP,
         source_ref=order_id,
         actor=actor,
-        request=request,
     )

@@ -16,10 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidArgument, NotFound
-from config.redis import get_redis
-from secrets_app.registry import setting_get, settings_get_many
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import Conflict, InvalidArgument, NotFound
+from core.redis import get_redis
+from core.registry import setting_get, settings_get_many
 
 from ..models import SMS_FINAL_STATUSES, Account, Platform, SmsActivation, SmsStatus
 from ..sms import get_provider
@@ -50,7 +50,6 @@ def sms_number_get(
     operator: str = "",
     account_id: int | None = None,
     actor: Any = None,
-    request: Any = None,
 ) -> SmsActivation:
     """GetNumber: rent a number from the configured provider and start waiting for its code.
 
@@ -88,7 +87,6 @@ def sms_number_get(
                 target_type="sms_activation",
                 target=str(activation.pk),
                 actor=actor,
-                request=request,
                 data={"service": service, "country": activation.country, "provider": provider.name},
             )
             # robust: a broker hiccup must not fail a recorded, paid activation; the sweep job
@@ -164,7 +162,7 @@ def _get(activation_id) -> SmsActivation:
     return activation
 
 
-def _answer(activation: SmsActivation, *, request: Any) -> dict | None:
+def _answer(activation: SmsActivation) -> dict | None:
     """The GetCode answer if the activation is settled, else None."""
     if activation.status in (SmsStatus.CODE_RECEIVED, SmsStatus.COMPLETED):
         with transaction.atomic():
@@ -177,7 +175,6 @@ def _answer(activation: SmsActivation, *, request: Any) -> dict | None:
                     action="sms.code_read",
                     target_type="sms_activation",
                     target=str(locked.pk),
-                    request=request,
                 )
         return {"code": activation.code, "success": True, "error": "", "status": "completed"}
     if activation.status in SMS_FINAL_STATUSES:
@@ -190,7 +187,7 @@ def _answer(activation: SmsActivation, *, request: Any) -> dict | None:
     return None
 
 
-def sms_code_wait(*, activation_id, timeout_seconds: int = 120, request: Any = None) -> dict:
+def sms_code_wait(*, activation_id, timeout_seconds: int = 120) -> dict:
     """GetCode: the code, or `success: false` with the reason (failed, cancelled, timeout).
 
     Waits at most min(timeout_seconds, accounts.sms_code_max_wait) seconds without spinning.
@@ -203,7 +200,7 @@ def sms_code_wait(*, activation_id, timeout_seconds: int = 120, request: Any = N
         if activation.status == SmsStatus.WAITING_CODE and activation.expires_at <= timezone.now():
             sms_poll(activation_id=activation.pk)
             activation = _get(activation_id)
-        answer = _answer(activation, request=request)
+        answer = _answer(activation)
         if answer is not None:
             return answer
         remaining = deadline - time.monotonic()
@@ -230,9 +227,7 @@ def sms_code_wait(*, activation_id, timeout_seconds: int = 120, request: Any = N
                 sms_poll(activation_id=activation.pk)
 
 
-def sms_activation_cancel(
-    *, activation_id, actor: Any = None, request: Any = None
-) -> SmsActivation:
+def sms_activation_cancel(*, activation_id, actor: Any = None) -> SmsActivation:
     """CancelActivation: give the number back (refunded). Conflict once a code arrived or the
     activation is already over; waiting GetCode calls return at once."""
     with transaction.atomic():
@@ -250,7 +245,6 @@ def sms_activation_cancel(
             target_type="sms_activation",
             target=str(activation.pk),
             actor=actor,
-            request=request,
         )
     return activation
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import transaction
 
-from config.errors import DomainError
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import DomainError
 
 from ..models import Account
 from .accounts import account_create

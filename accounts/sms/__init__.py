@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secrets_app.registry import setting_get
+from core.registry import setting_get
 
 from .base import CodePoll, NumberGranted, SmsProvider
 from .sandbox import SandboxSmsProvider

@@ -29,7 +29,7 @@ class SmsProvider(abc.ABC):
 
     @abc.abstractmethod
     def get_number(self, *, service: str, country: str, operator: str) -> NumberGranted:
-        """Rent a number. Raises config.errors.ResourceExhausted (no numbers, no balance) or
+        """Rent a number. Raises core.errors.ResourceExhausted (no numbers, no balance) or
         UpstreamError / Unavailable."""
 
     @abc.abstractmethod

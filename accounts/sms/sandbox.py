@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from django.core.cache import cache
 
-from config.errors import InvalidArgument, ResourceExhausted
-from secrets_app.registry import settings_get_many
+from core.errors import InvalidArgument, ResourceExhausted
+from core.registry import settings_get_many
 
 from .base import CodePoll, NumberGranted, SmsProvider
 

@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.errors import DomainError, InvalidArgument
+from accounts.warming.definitions import scenario_validate
+from core.errors import DomainError, InvalidArgument
 
 from .models import Scenario, WarmingAction, WarmingTask
-from .scenarios import scenario_validate
 from .selectors import warming_dashboard
 from .services import (
     scenario_create,
@@ -77,7 +77,6 @@ class ScenarioAdmin(admin.ModelAdmin):
                 name=data.get("name"),
                 description=data.get("description"),
                 actor=request.user,
-                request=request,
             )
         else:
             saved = scenario_create(
@@ -86,7 +85,6 @@ class ScenarioAdmin(admin.ModelAdmin):
                 description=data.get("description", ""),
                 definition=data["definition"],
                 actor=request.user,
-                request=request,
             )
         obj.__dict__.update(saved.__dict__)
 
@@ -96,7 +94,7 @@ def _bulk(service, label):
         done, refused = 0, []
         for task_id in queryset.values_list("pk", flat=True):
             try:
-                service(task_id=task_id, actor=request.user, request=request)
+                service(task_id=task_id, actor=request.user)
                 done += 1
             except DomainError as exc:
                 refused.append(f"#{task_id}: {exc.message}")

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
-from secrets_app.registry import setting_get, settings_get_many
+from core.registry import setting_get, settings_get_many
 
 from .events import events_publish_many
 from .models import ActionStatus, WarmingAction, WarmingStatus, WarmingTask

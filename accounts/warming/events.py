@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from django.db import connections, transaction
 
-from config.redis import get_redis
-from secrets_app.registry import setting_get, settings_get_many
+from core.redis import get_redis
+from core.registry import setting_get, settings_get_many
 
 from .models import WarmingEvent
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Least
 
+from accounts.warming.definitions import plan_day
+
 from .models import ActionStatus, Scenario, WarmingAction, WarmingTask
-from .scenarios import plan_day
 
 DAY = timedelta(days=1)
 # An action's index within its task: day * INDEX_STRIDE + position in the day.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 from .models import ActionStatus, Scenario, WarmingAction, WarmingStatus, WarmingTask
 

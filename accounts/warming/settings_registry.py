@@ -1,8 +1,7 @@
 """Settings of the warming engine (and the platform drivers it uses)."""
 
-from secrets_app.registry import register
-
-from ..drivers.registry import register_settings as register_driver_settings
+from accounts.drivers.routing import register_settings as register_driver_settings
+from core.registry import register
 
 register_driver_settings()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from secrets_app.jobs import tracked_job
+from core.jobs import tracked_job
 
 TICK_LOCK_TTL = 55  # below the one-minute period, so a crashed tick never blocks the next
 

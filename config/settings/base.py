@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
+    "core",
     "secrets_app",
     "accounts",
     "accounts.warming",
@@ -45,9 +46,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: settle the client address and the scheme (X-Forwarded-* believed only from trusted
-    # proxies) before anything, SecurityMiddleware included, asks request.is_secure().
-    "secrets_app.middleware.ClientIPMiddleware",
-    "secrets_app.https.HTTPSPolicyMiddleware",
+    # proxies) before anything, SecurityMiddleware included, asks request.is_secure(); open the
+    # actor context (core.context) that services and the audit log read.
+    "core.middleware.RequestContextMiddleware",
+    "core.https.HTTPSPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +105,7 @@ elif env_bool("DB_PREPARED_STATEMENTS", True):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Each process remembers registry settings (secrets_app/registry.py) this many seconds: a
+# Each process remembers registry settings (core/registry.py) this many seconds: a
 # change reaches the other processes within it (0: ask the shared cache on every read).
 SETTINGS_LOCAL_TTL = float(env_decimal("SETTINGS_LOCAL_TTL", "1"))
 
@@ -112,7 +114,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.SharedClientRedisCache",
+            "BACKEND": "core.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "pf"),
             "TIMEOUT": 300,
@@ -171,10 +173,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

@@ -13,11 +13,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.pagination import PageNumberPagination
-from config.api.permissions import IsAdminRole
-from config.errors import InvalidArgument
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.api.pagination import PageNumberPagination
+from core.api.permissions import IsAdminRole
+from core.audit import audit_record
+from core.errors import InvalidArgument
+from core.registry import setting_get
 
 from .. import selectors, services
 from ..models import Order
@@ -97,7 +97,6 @@ class PurchaseView(APIView):
             user=request.user,
             product_id=body.validated_data["product_id"],
             idempotency_key=request.headers.get("Idempotency-Key"),
-            request=request,
         )
         return _purchase_response(order, replayed=replayed)
 
@@ -120,7 +119,6 @@ class BatchPurchaseView(APIView):
             quantity=data.get("quantity"),
             filters=_filters(data),
             idempotency_key=request.headers.get("Idempotency-Key"),
-            request=request,
         )
         orders = list(batch.orders.order_by("id"))
         response = Response(
@@ -160,7 +158,7 @@ class RefundView(APIView):
         body.is_valid(raise_exception=True)
         try:
             amount = services.order_refund(
-                actor=request.user, order_id=body.validated_data["order_id"], request=request
+                actor=request.user, order_id=body.validated_data["order_id"]
             )
         except RefundPending as exc:
             if not exc.retry_after:
@@ -196,7 +194,6 @@ class SyncView(APIView):
             country_code=body.validated_data.get("country_code"),
             page_size=body.validated_data.get("page_size"),
             actor=request.user,
-            request=request,
         )
         return Response(s.ShopSyncResponseSerializer(run).data)
 
@@ -211,7 +208,7 @@ class CleanupView(APIView):
         summary="Remove offline proxies from the inventory (admins)",
     )
     def post(self, request):
-        removed = services.inventory_cleanup(actor=request.user, request=request)
+        removed = services.inventory_cleanup(actor=request.user)
         return Response(
             {
                 "status": "success",
@@ -271,7 +268,6 @@ class OrderDetailView(APIView):
             action="proxyshop.order.credentials_read",
             target_type="order",
             target=order.order_id,
-            request=request,
         )
         return Response(s.ShopOrderDetailSerializer(order).data)
 
@@ -305,7 +301,6 @@ class OrderExportView(APIView):
             action="proxyshop.order.export",
             target_type="user",
             target=request.user.username,
-            request=request,
             data={"format": fmt, "count": len(rows)},
         )
         if fmt == "txt":
@@ -383,7 +378,6 @@ class TopupView(APIView):
             username=data["username"],
             amount=data["amount"],
             note=data["note"],
-            request=request,
         )
         return Response(
             s.ShopTopupResponseSerializer(

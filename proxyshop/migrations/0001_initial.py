@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import secrets_app.fields
+import core.fields
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                 ('order_id', models.CharField(max_length=32, unique=True)),
                 ('proxy_id', models.BigIntegerField(db_index=True)),
                 ('credentials_id', models.BigIntegerField()),
-                ('credentials', secrets_app.fields.EncryptedJSONField()),
+                ('credentials', core.fields.EncryptedJSONField()),
                 ('price', models.DecimalField(decimal_places=2, max_digits=12)),
                 ('provider_price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
                 ('status', models.CharField(choices=[('active', 'Active'), ('refunded', 'Refunded')], default='active', max_length=16)),

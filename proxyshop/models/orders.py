@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from secrets_app.fields import EncryptedJSONField
+from core.fields import EncryptedJSONField
 
 
 class OrderStatus(models.TextChoices):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from config.errors import Conflict, DomainError, Unavailable, UpstreamError
-from secrets_app.registry import setting_get
+from core.errors import Conflict, DomainError, Unavailable, UpstreamError
+from core.registry import setting_get
 
 from ..provider import ProviderError, ProviderUnavailable, ProxyGone
 

@@ -16,10 +16,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import Conflict, DomainError, InvalidArgument, NotFound, PaymentRequired
-from secrets_app.models import AuditEvent, User
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import Conflict, DomainError, InvalidArgument, NotFound, PaymentRequired
+from core.models import AuditEvent
+from core.registry import setting_get
+from secrets_app.models import User
 
 from ..cache import catalog_bump
 from ..models import (
@@ -162,20 +163,19 @@ def _check(product: Product | None, wallet: Wallet, price) -> None:
         raise PaymentRequired(f"Not enough balance: {wallet.balance} available, {price} needed.")
 
 
-def _refusal(action: str, exc: DomainError, *, user: User, request, data: dict) -> None:
+def _refusal(action: str, exc: DomainError, *, user: User, data: dict) -> None:
     audit_record(
         action=action,
         target_type="product",
         target=str(data.get("product_id", "")),
         outcome=AuditEvent.Outcome.DENIED if exc.status_code < 500 else AuditEvent.Outcome.ERROR,
         actor=user,
-        request=request,
         data={**data, "reason": exc.message[:300]},
     )
 
 
 def proxy_purchase(
-    *, user: User, product_id: int, idempotency_key: str | None = None, request=None
+    *, user: User, product_id: int, idempotency_key: str | None = None
 ) -> tuple[Order, bool]:
     """Buy one product for `user`; returns (order, replayed).
 
@@ -226,7 +226,6 @@ def proxy_purchase(
                     target_type="order",
                     target=order.order_id,
                     actor=user,
-                    request=request,
                     data={
                         "product_id": product.pk,
                         "proxy_id": product.proxy_id,
@@ -237,9 +236,7 @@ def proxy_purchase(
                 )
             catalog_bump()
     except DomainError as exc:
-        _refusal(
-            "proxyshop.purchase", exc, user=user, request=request, data={"product_id": product_id}
-        )
+        _refusal("proxyshop.purchase", exc, user=user, data={"product_id": product_id})
         raise
     if failure is not None:
         error = provider_failure(failure)
@@ -247,7 +244,6 @@ def proxy_purchase(
             "proxyshop.purchase",
             error,
             user=user,
-            request=request,
             data={"product_id": product_id, "provider_error": failure.kind},
         )
         raise error
@@ -327,7 +323,6 @@ def proxies_purchase_batch(
     quantity: int | None = None,
     filters: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
-    request=None,
 ) -> tuple[PurchaseBatch, bool]:
     """Buy several products (by id, or `quantity` matching catalogue `filters`), all or nothing.
 
@@ -393,7 +388,6 @@ def proxies_purchase_batch(
                     target_type="batch",
                     target=batch_ref,
                     actor=user,
-                    request=request,
                     data={
                         "count": len(done),
                         "total": str(total),
@@ -406,7 +400,6 @@ def proxies_purchase_batch(
             "proxyshop.purchase_batch",
             exc,
             user=user,
-            request=request,
             data={"product_ids": product_ids, "quantity": quantity},
         )
         raise
@@ -418,7 +411,6 @@ def proxies_purchase_batch(
             target=batch_ref,
             outcome=AuditEvent.Outcome.ERROR,
             actor=user,
-            request=request,
             data={"provider_error": failure.kind, "rolled_back": rollback},
         )
         raise error

@@ -19,11 +19,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import Conflict, DomainError, NotFound, PermissionDenied
-from secrets_app.durations import format_duration
-from secrets_app.models import AuditEvent, User
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.durations import format_duration
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.models import AuditEvent
+from core.registry import setting_get
+from secrets_app.models import User
 
 from ..models import Order, OrderStatus
 from ..provider import (
@@ -138,7 +139,7 @@ def _mark_pending(order_pk: int, error: ProviderError) -> str:
         return order.status
 
 
-def order_refund(*, actor: User, order_id: str, request=None, trigger: str = "retry") -> Decimal:
+def order_refund(*, actor: User, order_id: str, trigger: str = "retry") -> Decimal:
     """Refund `order_id` to its buyer's balance; returns the amount credited.
 
     Raises NotFound, PermissionDenied (not yours), Conflict (already refunded, too late,
@@ -157,9 +158,7 @@ def order_refund(*, actor: User, order_id: str, request=None, trigger: str = "re
         if order.user_id != actor.pk and not getattr(actor, "is_admin", False):
             raise PermissionDenied("This order is not yours.")
         if order.status == OrderStatus.REFUND_PENDING:
-            outcome = order_refund_reconcile(
-                order_pk=order.pk, actor=actor, trigger=trigger, request=request
-            )
+            outcome = order_refund_reconcile(order_pk=order.pk, actor=actor, trigger=trigger)
             if outcome == ReconcileOutcome.REFUNDED:
                 return order.price
             if outcome == ReconcileOutcome.WAITING:
@@ -179,9 +178,7 @@ def order_refund(*, actor: User, order_id: str, request=None, trigger: str = "re
                     )
                     raise Conflict(reason, code=code)
                 late = _ask_provider(order)
-                credit_refund(
-                    order, actor=actor, request=request, reconciled=trigger if late else ""
-                )
+                credit_refund(order, actor=actor, reconciled=trigger if late else "")
         except _RefundOutcomeUnknown as exc:
             if _mark_pending(order.pk, exc.error) == OrderStatus.REFUNDED:
                 raise Conflict("This order has already been refunded.", code="already_refunded")
@@ -204,7 +201,6 @@ def order_refund(*, actor: User, order_id: str, request=None, trigger: str = "re
             if exc.status_code < 500
             else AuditEvent.Outcome.ERROR,
             actor=actor,
-            request=request,
             data=data,
         )
         raise

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.errors import PermissionDenied, Unavailable
+from core.audit import audit_record
+from core.errors import PermissionDenied, Unavailable
+from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
-from secrets_app.registry import setting_get, settings_get_many
-from secrets_app.services.audit import audit_record
 
 from ..models import LedgerEntry, Order, OrderStatus, RefundCheck, Wallet
 from ..provider import (
@@ -71,7 +71,7 @@ class RefundPending(Unavailable):
 
 
 def credit_refund(
-    order: Order, *, actor: User | None, request=None, reconciled: str = "", extra=None
+    order: Order, *, actor: User | None, reconciled: str = "", extra=None
 ) -> LedgerEntry:
     """Credit the buyer and mark `order` REFUNDED. The caller holds the order's row lock and
     has seen it ACTIVE or REFUND_PENDING in the same transaction. `reconciled` names what
@@ -117,7 +117,6 @@ def credit_refund(
         target_type="order",
         target=order.order_id,
         actor=actor,
-        request=request,
         data=data,
     )
     return entry
@@ -141,7 +140,7 @@ def _still_pending(order: Order, outcome: ReconcileOutcome, check: str) -> Recon
     return outcome
 
 
-def _reopen(order: Order, *, actor: User | None, request, check: str, data: dict) -> None:
+def _reopen(order: Order, *, actor: User | None, check: str, data: dict) -> None:
     order.status = OrderStatus.ACTIVE
     order.refund_check = check[:300]
     order.refund_check_outcome = RefundCheck.REOPENED
@@ -154,7 +153,6 @@ def _reopen(order: Order, *, actor: User | None, request, check: str, data: dict
         target_type="order",
         target=order.order_id,
         actor=actor,
-        request=request,
         data={"reconciled": True, "pending_since": order.refund_unknown_at, **data},
     )
 
@@ -164,7 +162,6 @@ def order_refund_reconcile(
     order_pk: int,
     actor: User | None = None,
     trigger: str = "beat",
-    request=None,
     skip_locked: bool = False,
 ) -> ReconcileOutcome:
     """Settle a REFUND_PENDING order by asking the provider whether the refund happened.
@@ -192,7 +189,7 @@ def order_refund_reconcile(
             outcome = ReconcileOutcome.PROVIDER_DOWN if down else ReconcileOutcome.PENDING
             return _still_pending(order, outcome, f"check failed ({exc.kind}): {exc.message}")
         if not refundable and refund_already_done(message):
-            credit_refund(order, actor=actor, request=request, reconciled=trigger)
+            credit_refund(order, actor=actor, reconciled=trigger)
             return ReconcileOutcome.REFUNDED
         if not refundable:
             return _still_pending(
@@ -211,16 +208,13 @@ def order_refund_reconcile(
         _reopen(
             order,
             actor=actor,
-            request=request,
             check="not refunded at the provider (refundable)",
             data={"trigger": trigger, "refundable": True, "provider_message": message[:200]},
         )
         return ReconcileOutcome.REOPENED
 
 
-def order_refund_resolve(
-    *, order_pk: int, actor: User, refunded: bool, request=None
-) -> ReconcileOutcome:
+def order_refund_resolve(*, order_pk: int, actor: User, refunded: bool) -> ReconcileOutcome:
     """An operator's verdict on a REFUND_PENDING order, after checking with the provider by
     other means: `refunded` → credit the buyer (through `credit_refund`: at most once), otherwise
     reopen it. Under the order's row lock; an order no longer pending is left alone (SKIPPED).
@@ -237,7 +231,6 @@ def order_refund_resolve(
             credit_refund(
                 order,
                 actor=actor,
-                request=request,
                 reconciled="operator",
                 extra={**flag, "note": note},
             )
@@ -245,7 +238,6 @@ def order_refund_resolve(
         _reopen(
             order,
             actor=actor,
-            request=request,
             check="not refunded at the provider (resolved by an operator)",
             data=flag,
         )

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.errors import Conflict
-from secrets_app.jobs import tracked_job
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from core.audit import audit_record
+from core.errors import Conflict
+from core.jobs import tracked_job
+from core.models import AuditEvent
+from core.registry import setting_get
 
 from ..cache import catalog_bump
 from ..models import Product, ProductState, SyncRun
@@ -204,7 +204,6 @@ def proxies_sync(
     country_code: str | None = None,
     page_size: int | None = None,
     actor=None,
-    request=None,
 ) -> SyncRun:
     """Fetch all online proxies (optionally of one country) and mirror them.
 
@@ -250,7 +249,6 @@ def proxies_sync(
                 target=str(run.pk),
                 outcome=AuditEvent.Outcome.ERROR,
                 actor=actor,
-                request=request,
                 data={"trigger": trigger, "error": exc.message},
             )
             raise provider_failure(exc, charged=True) from exc
@@ -269,7 +267,6 @@ def proxies_sync(
             target_type="sync_run",
             target=str(run.pk),
             actor=actor,
-            request=request,
             data={
                 "trigger": trigger,
                 "country_code": country_code,
@@ -291,7 +288,7 @@ def _finish(run: SyncRun, started: float, *, error: str = "") -> None:
     run.save()
 
 
-def inventory_cleanup(*, actor=None, request=None) -> int:
+def inventory_cleanup(*, actor=None) -> int:
     """Take off sale the proxies the provider reports offline, then delete every off-sale
     product that was never sold. Returns how many products left the inventory."""
     page_size = setting_get("proxyshop.sync_page_size")
@@ -316,7 +313,6 @@ def inventory_cleanup(*, actor=None, request=None) -> int:
             action="proxyshop.cleanup",
             target_type="inventory",
             actor=actor,
-            request=request,
             data={"offline_reported": len(offline), "removed": removed},
         )
     return removed

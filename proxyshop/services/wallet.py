@@ -8,10 +8,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import InvalidArgument, NotFound, PaymentRequired, PermissionDenied
+from core.audit import audit_record
+from core.errors import InvalidArgument, NotFound, PaymentRequired, PermissionDenied
+from core.registry import setting_get
 from secrets_app.models import User
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
 
 from ..models import LedgerEntry, Order, Wallet
 
@@ -87,9 +87,7 @@ def _target_user(username: str) -> User:
 
 
 @transaction.atomic
-def wallet_topup(
-    *, actor: User, username: str, amount: Any, note: str = "", request=None
-) -> LedgerEntry:
+def wallet_topup(*, actor: User, username: str, amount: Any, note: str = "") -> LedgerEntry:
     """Credit `amount` (> 0) to `username`'s wallet. Admins only; audited."""
     if not getattr(actor, "is_admin", False):
         raise PermissionDenied("Only admins may top up balances.")
@@ -108,16 +106,13 @@ def wallet_topup(
         target_type="user",
         target=target.username,
         actor=actor,
-        request=request,
         data={"amount": str(value), "balance": str(entry.balance_after), "note": note[:200]},
     )
     return entry
 
 
 @transaction.atomic
-def wallet_adjust(
-    *, actor: User, username: str, amount: Any, note: str, request=None
-) -> LedgerEntry:
+def wallet_adjust(*, actor: User, username: str, amount: Any, note: str) -> LedgerEntry:
     """A signed correction by an admin (never below zero); needs a note; audited."""
     if not getattr(actor, "is_admin", False):
         raise PermissionDenied("Only admins may adjust balances.")
@@ -138,7 +133,6 @@ def wallet_adjust(
         target_type="user",
         target=target.username,
         actor=actor,
-        request=request,
         data={"amount": str(value), "balance": str(entry.balance_after), "note": note[:200]},
     )
     return entry

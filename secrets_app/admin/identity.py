@@ -1,4 +1,4 @@
-"""Admin screens of the identity core: users, tokens, API clients, audit log, periodic jobs."""
+"""Admin screens of the identity core: users, tokens, API clients."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..models import ApiClient, AuditEvent, JobRun, Token, User
+from ..models import ApiClient, Token, User
 from ..services.clients import client_register
 from ..services.tokens import tokens_revoke
 from ..services.users import lockout_clear, lockout_state
@@ -145,51 +145,3 @@ class ApiClientAdmin(admin.ModelAdmin):
             request,
             f"Client secret for {client.client_id} (shown once, store it now): {secret}",
         )
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is append-only and hash-chained."""
-
-    list_display = (
-        "id",
-        "created_at",
-        "actor",
-        "accessor",
-        "ip",
-        "action",
-        "target_type",
-        "target",
-        "outcome",
-    )
-    list_filter = ("outcome", "action", "target_type")
-    search_fields = ("actor", "accessor", "target", "ip", "action")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
-    list_display = ("name", "status", "started_at", "finished_at", "duration", "short_error")
-    list_filter = ("status", "name")
-    search_fields = ("name", "error")
-    readonly_fields = [f.name for f in JobRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="Seconds")
-    def duration(self, obj: JobRun):
-        return None if obj.duration_seconds is None else round(obj.duration_seconds, 2)
-
-    @admin.display(description="Error")
-    def short_error(self, obj: JobRun) -> str:
-        return obj.error.splitlines()[0][:120] if obj.error else ""

@@ -7,20 +7,16 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
-from config.errors import DomainError
+from core.audit import audit_record
+from core.errors import DomainError
 
-from ..models import AuditChain, Policy, Secret, SecretVersion, SystemSetting, Token, User
-from ..registry import definitions
-from ..security import FIELDS as SECURITY_FIELDS
+from ..models import Policy, Secret, SecretVersion, Token, User
 from ..services import kv
-from ..services.audit import audit_export, audit_record, audit_verify
 from ..services.kv_validation import validate_metadata
 from ..services.policies import policy_test, validate_rules
-from ..services.sys import security_update, setting_change, settings_describe
 
 REVEAL_LIMIT = 5
 
@@ -96,12 +92,11 @@ class SecretAdmin(admin.ModelAdmin):
             custom_metadata=obj.metadata,
             user=request.user,
             context=None,
-            request=request,
         )
         Secret.objects.filter(pk=obj.pk).update(expires_at=obj.expires_at)
 
     def delete_model(self, request, obj):
-        kv.secret_delete_all(path=obj.path, user=request.user, context=None, request=request)
+        kv.secret_delete_all(path=obj.path, user=request.user, context=None)
 
     def delete_queryset(self, request, queryset):
         for secret in queryset:
@@ -117,9 +112,7 @@ class SecretAdmin(admin.ModelAdmin):
         shown = []
         for secret in queryset.order_by("path"):
             try:
-                _, version = kv.secret_read(
-                    path_or_id=secret.path, user=request.user, context=None, request=request
-                )
+                _, version = kv.secret_read(path_or_id=secret.path, user=request.user, context=None)
             except DomainError as exc:
                 shown.append({"path": secret.path, "error": exc.message})
                 continue
@@ -145,9 +138,7 @@ class SecretAdmin(admin.ModelAdmin):
     def soft_delete_current(self, request, queryset):
         for secret in queryset:
             try:
-                kv.secret_delete_versions(
-                    path=secret.path, user=request.user, context=None, request=request
-                )
+                kv.secret_delete_versions(path=secret.path, user=request.user, context=None)
             except DomainError as exc:
                 self.message_user(request, f"{secret.path}: {exc.message}", messages.ERROR)
 
@@ -197,7 +188,6 @@ class PolicyAdmin(admin.ModelAdmin):
             action="policy.update" if change else "policy.create",
             target_type="policy",
             target=obj.name,
-            request=request,
             data={"rules": obj.rules, "roles": obj.roles},
         )
 
@@ -245,147 +235,3 @@ class PolicyAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "secrets_app/admin/policy_test.html", context)
-
-
-def _setting_field(item: dict) -> forms.Field:
-    kind = item["type"]
-    label = item["key"]
-    common = {"label": label, "required": False, "help_text": item["description"]}
-    if kind == "bool":
-        return forms.BooleanField(**common)
-    if kind == "json":
-        return forms.JSONField(**common)
-    if item["secret"]:
-        return forms.CharField(widget=forms.PasswordInput(render_value=False), **common)
-    return forms.CharField(**common)
-
-
-@admin.register(SystemSetting)
-class SettingsAdmin(admin.ModelAdmin):
-    """Settings and the security configuration as forms, validated by the registry; every
-    change goes through the same service as the API (admins only, audited old → new)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "security/",
-                self.admin_site.admin_view(self.security_view),
-                name="secrets_app_security",
-            )
-        ] + super().get_urls()
-
-    def _form_view(self, request, items: list[dict], title: str, save):
-        initial = {i["key"]: i["value"] for i in items}
-        form = forms.Form(request.POST or None, initial=initial)
-        for item in items:
-            form.fields[item["key"]] = _setting_field(item)
-        if request.method == "POST" and form.is_valid():
-            changed = {}
-            for item in items:
-                key = item["key"]
-                new = form.cleaned_data.get(key)
-                if item["secret"] and new in ("", None):
-                    continue  # an empty password box keeps the secret value
-                if item["type"] != "bool" and new in ("", None):
-                    continue
-                if str(new) != str(initial.get(key)):
-                    changed[key] = new
-            try:
-                save(changed)
-            except DomainError as exc:
-                errors = getattr(exc, "errors", [{"msg": exc.message}])
-                for error in errors:
-                    form.add_error(None, error["msg"])
-            else:
-                self.message_user(request, f"Saved {len(changed)} change(s).")
-                return HttpResponseRedirect(request.path)
-        return TemplateResponse(
-            request,
-            "secrets_app/admin/settings.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "form": form,
-                "opts": self.model._meta,
-                "security_url": reverse("admin:secrets_app_security"),
-            },
-        )
-
-    def changelist_view(self, request, extra_context=None):
-        keys = [d.key for d in definitions() if not d.key.startswith("security.")]
-        items = settings_describe(keys)
-
-        def save(changed):
-            for key, value in changed.items():
-                setting_change(key=key, value=value, user=request.user, request=request)
-
-        return self._form_view(request, items, "Settings", save)
-
-    def security_view(self, request):
-        items = settings_describe([f"security.{name}" for name in SECURITY_FIELDS])
-
-        def save(changed):
-            if changed:
-                security_update(
-                    changes={k.removeprefix("security."): v for k, v in changed.items()},
-                    user=request.user,
-                    request=request,
-                )
-
-        return self._form_view(request, items, "Security configuration", save)
-
-
-TAIL_ROWS = 10_000
-
-
-@admin.register(AuditChain)
-class AuditChainAdmin(admin.ModelAdmin):
-    """The chain status (the newest rows checked on open, the whole chain on request) and the
-    export of the log as JSON lines."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "export/",
-                self.admin_site.admin_view(self.export_view),
-                name="secrets_app_auditchain_export",
-            )
-        ] + super().get_urls()
-
-    def changelist_view(self, request, extra_context=None):
-        # Every audited request adds a row: by default the page checks the newest rows (and
-        # the chain head) so that it opens at once on a large log; "?full=1" walks it all.
-        full = request.GET.get("full") == "1"
-        report = audit_verify() if full else audit_verify(tail=TAIL_ROWS)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Audit chain status",
-            "report": report,
-            "full": full,
-            "tail_rows": TAIL_ROWS,
-            "opts": self.model._meta,
-            "export_url": reverse("admin:secrets_app_auditchain_export"),
-        }
-        return TemplateResponse(request, "secrets_app/admin/audit_chain.html", context)
-
-    def export_view(self, request):
-        audit_record(action="audit.export", target_type="audit", request=request)
-        lines = (line + "\n" for line in audit_export())
-        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
-        return response

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsAdminRole
-from config.errors import InvalidArgument, NotFound
+from core.api.permissions import IsAdminRole
+from core.errors import InvalidArgument, NotFound
 
 from ..models import Token
 from ..services.clients import client_authenticate
@@ -29,10 +29,6 @@ ERRORS = {
     403: OpenApiResponse(description="Not allowed"),
     422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
 }
-
-
-def _ip(request) -> str:
-    return getattr(request._request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
 
 
 class TokenCreateView(APIView):
@@ -71,10 +67,9 @@ class TokenCreateView(APIView):
             "client": client,
             "display_name": v.get("display_name", ""),
             "scope": v.get("scope", ""),
-            "request": request,
         }
         if v.get("grant_type") == "password":
-            user = password_login(username=v["username"], password=v["password"], ip=_ip(request))
+            user = password_login(username=v["username"], password=v["password"])
             issued = token_issue(user=user, with_refresh=True, **common)
         elif request.user and request.user.is_authenticated:
             parent = None
@@ -104,9 +99,7 @@ class TokenRenewView(APIView):
     def post(self, request):
         data = s.TokenRenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = token_renew_with_refresh(
-            refresh_raw=data.validated_data["refresh_token"], ip=_ip(request), request=request
-        )
+        issued = token_renew_with_refresh(refresh_raw=data.validated_data["refresh_token"])
         return Response(issued.as_oauth())
 
 
@@ -125,7 +118,7 @@ class TokenRevokeView(APIView):
     def post(self, request):
         data = s.TokenRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token_revoke_raw(raw=data.validated_data["revoke_token"], request=request)
+        token_revoke_raw(raw=data.validated_data["revoke_token"])
         return Response({"revoked": True})
 
 
@@ -178,7 +171,7 @@ class TokenRevokeAccessorView(APIView):
         accessor = data.validated_data["accessor"]
         if not Token.objects.filter(accessor=accessor).exists():
             raise NotFound("No token with that accessor.")
-        token_revoke_accessor(accessor=accessor, actor=request.user, request=request)
+        token_revoke_accessor(accessor=accessor, actor=request.user)
         return Response({"revoked": True})
 
 
@@ -195,7 +188,7 @@ class UserCreateView(APIView):
     def post(self, request):
         data = s.PlatformUserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(**data.validated_data, actor=request.user, request=request)
+        user = user_create(**data.validated_data, actor=request.user)
         return Response(s.PlatformUserSerializer(user).data)
 
 
@@ -210,7 +203,7 @@ class UserDeleteView(APIView):
         tags=["users"],
     )
     def post(self, request, username: str):
-        user_delete(username=username, actor=request.user, request=request)
+        user_delete(username=username, actor=request.user)
         return Response({"deleted": True, "username": username})
 
 

@@ -10,11 +10,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.pagination import PageNumberPagination
-from config.errors import InvalidArgument
+from core.api.pagination import PageNumberPagination
+from core.errors import InvalidArgument
 
 from ..selectors import secret_list_visible
 from ..services import kv
+from ..services.kv_common import path_of
 from ..services.tokens import TokenContext
 from ..services.wrapping import wrap_create, wrap_unwrap
 from . import kv_serializers as s
@@ -31,7 +32,7 @@ VERSION_PARAM = OpenApiParameter("version", int, description="a version; default
 
 def _ctx(request) -> dict:
     context = request.auth if isinstance(request.auth, TokenContext) else None
-    return {"user": request.user, "context": context, "request": request}
+    return {"user": request.user, "context": context}
 
 
 def _iso(value, zone=None):
@@ -174,7 +175,7 @@ class SecretDetailView(APIView):
         tags=TAGS,
     )
     def put(self, request, secret_id: str):
-        path = kv._path_of(secret_id)
+        path = path_of(secret_id)
         return Response(_write(request, s.SecretUpdateSerializer, path))
 
     @extend_schema(
@@ -227,7 +228,7 @@ def _versions_view(service, serializer_class, doc: str):
             changed = service(
                 path=secret_id, versions=data.validated_data.get("versions"), **_ctx(request)
             )
-            return Response({"path": kv._path_of(secret_id), "versions": changed})
+            return Response({"path": path_of(secret_id), "versions": changed})
 
     View.__doc__ = doc
     View.__name__ = service.__name__.title().replace("_", "") + "View"
@@ -321,5 +322,5 @@ class UnwrapView(APIView):
     def post(self, request):
         data = s.UnwrapSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        value = wrap_unwrap(raw_token=data.validated_data["token"], request=request)
+        value = wrap_unwrap(raw_token=data.validated_data["token"])
         return Response({"value": value}, headers={"Cache-Control": "no-store"})

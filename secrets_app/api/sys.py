@@ -9,13 +9,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsAdminRole, IsOperatorRole
-from config.errors import NotFound, PermissionDenied
+from core.api.permissions import IsAdminRole, IsOperatorRole
+from core.errors import NotFound, PermissionDenied
+from core.security import security_config
+from core.sysconfig import security_update, setting_change, setting_describe, settings_describe
 
 from ..models import Policy
-from ..security import security_config
 from ..services.policies import policy_save
-from ..services.sys import security_update, setting_change, setting_describe, settings_describe
 from . import kv_serializers as s
 
 ERRORS = {
@@ -50,7 +50,6 @@ class SettingWriteView(APIView):
             key=data.validated_data["key"],
             value=data.validated_data["value"],
             user=request.user,
-            request=request,
         )
         return Response(s.SettingSerializer(described).data)
 
@@ -78,9 +77,7 @@ class SecurityView(APIView):
     def post(self, request):
         data = s.SecuritySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            security_update(changes=dict(data.validated_data), user=request.user, request=request)
-        )
+        return Response(security_update(changes=dict(data.validated_data), user=request.user))
 
 
 def _policy(policy: Policy) -> dict:
@@ -114,7 +111,6 @@ class PolicyListView(APIView):
             description=v.get("description", ""),
             roles=v.get("roles"),
             actor=request.user,
-            request=request,
         )
         return Response(_policy(policy), status=status.HTTP_201_CREATED)
 
@@ -133,5 +129,5 @@ class PolicyDetailView(APIView):
     def delete(self, request, name: str):
         from ..services.policies import policy_delete
 
-        policy_delete(name=name, actor=request.user, request=request)
+        policy_delete(name=name, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

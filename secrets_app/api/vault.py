@@ -31,7 +31,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from config.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
+from core.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
 
 from ..authentication import BearerTokenAuthentication
 

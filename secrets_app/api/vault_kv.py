@@ -13,9 +13,9 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from config.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied
+from core.registry import setting_get, setting_reset, setting_set
 
-from ..registry import setting_get, setting_reset, setting_set
 from ..services.kv import (
     VersionDeleted,
     secret_delete_all,
@@ -66,7 +66,7 @@ def _versions(body: dict) -> list[int]:
 
 class _KVView(VaultAPIView):
     def kv_args(self) -> dict:
-        return {"user": self.request.user, "context": self.request.auth, "request": self.request}
+        return {"user": self.request.user, "context": self.request.auth}
 
 
 class DataView(_KVView):
@@ -339,12 +339,11 @@ class ConfigView(_KVView):
             )
         max_versions = body.get("max_versions")
         if max_versions in (0, "0"):
-            setting_reset(key="secrets.default_max_versions", actor=request.user, request=request)
+            setting_reset(key="secrets.default_max_versions", actor=request.user)
         elif max_versions is not None:
             setting_set(
                 key="secrets.default_max_versions",
                 value=max_versions,
                 actor=request.user,
-                request=request,
             )
         return self.no_content(warnings=warnings)

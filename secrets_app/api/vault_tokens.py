@@ -14,12 +14,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from config.errors import InvalidArgument, PermissionDenied
+from core.durations import parse_duration
+from core.errors import InvalidArgument, PermissionDenied
+from core.security import security_config
+from secrets_app.policy_names import DEFAULT, policies_grantable_by
 
-from ..durations import parse_duration
 from ..models import Token
-from ..policies import DEFAULT, policies_grantable_by
-from ..security import security_config
 from ..services.tokens import (
     TokenContext,
     token_issue,
@@ -172,7 +172,6 @@ class TokenCreateView(VaultAPIView):
                 renewable=_bool(body.get("renewable"), "renewable", True),
                 display_name=f"token-{display}" if display else "token",
                 meta=meta,
-                request=request,
             )
         except PermissionDenied:
             raise VaultError(400, ["child policies must be subset of parent"]) from None
@@ -238,7 +237,7 @@ class TokenRenewSelfView(VaultAPIView):
         warnings = unknown_parameter_warnings(body, {"increment"})
         increment = _duration(body.get("increment"), "increment")
         try:
-            result = token_renew_self(context=request.auth, increment=increment, request=request)
+            result = token_renew_self(context=request.auth, increment=increment)
         except PermissionDenied as exc:
             raise VaultError(400, [exc.message]) from None
         except InvalidArgument as exc:
@@ -269,7 +268,6 @@ class TokenRevokeSelfView(VaultAPIView):
             Token.objects.filter(pk=context.token_id),
             reason="revoked by holder (revoke-self)",
             actor=request.user,
-            request=request,
         )
         return self.no_content()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 from ..services.wrapping import wrap_create, wrap_lookup, wrap_unwrap
 from . import vault_serializers as s
@@ -38,7 +38,7 @@ class WrapView(VaultAPIView):
         if not ttl:
             raise VaultError(400, ["endpoint requires response wrapping to be used"])
         raw, expires_at = wrap_create(
-            value=self.body(), ttl=ttl, user=request.user, context=request.auth, request=request
+            value=self.body(), ttl=ttl, user=request.user, context=request.auth
         )
         wrap = wrap_lookup(raw_token=raw)
         body = envelope()
@@ -70,7 +70,7 @@ class UnwrapView(VaultAPIView):
         if not isinstance(raw, str) or not raw:
             raise VaultError(400, [INVALID])
         try:
-            value = wrap_unwrap(raw_token=raw, request=request)
+            value = wrap_unwrap(raw_token=raw)
         except NotFound:
             raise VaultError(400, [INVALID]) from None
         return self.ok(data=value if isinstance(value, dict) else {"value": value})

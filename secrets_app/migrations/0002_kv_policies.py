@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import secrets_app.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("version", models.PositiveIntegerField()),
-                ("value", secrets_app.fields.EncryptedJSONField(blank=True, null=True)),
+                ("value", core.fields.EncryptedJSONField(blank=True, null=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("deletion_time", models.DateTimeField(blank=True, null=True)),
                 ("destroyed", models.BooleanField(default=False)),
@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 ),
                 ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
                 ("accessor", models.CharField(editable=False, max_length=40, unique=True)),
-                ("value", secrets_app.fields.EncryptedJSONField(blank=True, null=True)),
+                ("value", core.fields.EncryptedJSONField(blank=True, null=True)),
                 ("source_path", models.CharField(blank=True, max_length=512)),
                 ("source_version", models.PositiveIntegerField(blank=True, null=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),

@@ -57,7 +57,7 @@ class User(AbstractUser):
             app_label = perm.split(".", 1)[0]
             if app_label in ("accounts", "proxyshop", "viewstats", "django_celery_beat"):
                 return True
-            if perm.startswith("secrets_app.view_"):
+            if perm.startswith(("secrets_app.view_", "core.view_")):
                 return True
         return super().has_perm(perm, obj)
 
@@ -69,6 +69,7 @@ class User(AbstractUser):
                 "viewstats",
                 "django_celery_beat",
                 "secrets_app",
+                "core",
             )
         return super().has_module_perms(app_label)
 

@@ -8,8 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ..fields import EncryptedJSONField
-from .audit import AuditEvent
+from core.fields import EncryptedJSONField
 
 
 class Secret(models.Model):
@@ -124,12 +123,3 @@ class WrappedSecret(models.Model):
 
     def __str__(self) -> str:
         return f"wrap {self.accessor}"
-
-
-class AuditChain(AuditEvent):
-    """The audit log seen as a chain: its admin page shows the chain status and exports it."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "audit chain status"
-        verbose_name_plural = "audit chain status"

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.errors import InvalidArgument
+from core.audit import audit_record
+from core.errors import InvalidArgument
 
 from ..models import Policy, Secret, SecretVersion
-from .audit import audit_record
 
 FORMAT = "platform-secrets-bundle"
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}

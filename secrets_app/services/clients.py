@@ -7,10 +7,10 @@ import hmac
 import secrets
 from typing import Any
 
-from config.errors import Unauthenticated
+from core.audit import audit_record
+from core.errors import Unauthenticated
 
 from ..models import ApiClient
-from .audit import audit_record
 
 
 def _digest(secret: str) -> str:

@@ -15,28 +15,37 @@ Guarantees:
 from __future__ import annotations
 
 import functools
-import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.db import hot_cursor, orm_values
-from config.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from core.audit import audit_hmac
+from core.db import hot_cursor, orm_values
+from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from core.models import AuditEvent
+from core.registry import setting_get
 
-from ..models import AuditEvent, Secret, SecretVersion
-from ..registry import setting_get
-from .audit import audit_hmac, audit_record
+from ..models import Secret, SecretVersion
+from .kv_common import (
+    kv_audit,
+    live_q,
+    live_secret_get,
+    path_of,
+    secret_lock_or_create,
+    secret_lookup,
+    user_or_none,
+)
 from .kv_fastwrite import write_existing
 from .kv_validation import (
-    _cas,
-    _duration,
-    _validate_value,
     cas_conflict,
+    duration_field,
     normalize_path,
+    parse_cas,
     validate_metadata,
+    validate_value,
 )
 from .policies import allowed, audit_refusal, authorize
 
@@ -51,64 +60,12 @@ class VersionDeleted(NotFound):
         super().__init__(f"Version {version.version} of this secret is {state}.")
 
 
-def _live() -> Q:
-    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-
-
-def _accessor(context: Any) -> str:
-    return getattr(context, "accessor", "") or ""
-
-
-def _audit(
-    action: str, path: str, *, user, context, request, outcome=None, read=False, **data
-) -> None:
-    """`read=True`: a read-only call, audited durably only if `audit.durable_reads` says so."""
-    audit_record(
-        action=action,
-        target_type="secret",
-        target=path,
-        actor=user,
-        accessor=_accessor(context),
-        request=request,
-        outcome=outcome or AuditEvent.Outcome.SUCCESS,
-        data=data,
-        durable=not read or setting_get("audit.durable_reads"),
-    )
-
-
 class _Refused(Exception):
     def __init__(self, capability: str) -> None:
         self.capability = capability
 
 
 # --- writes -----------------------------------------------------------------------------------
-
-
-def _lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
-    """The secret row locked FOR UPDATE, created if absent; an expired secret starts afresh."""
-    for _attempt in range(3):  # a concurrent create, or create-then-delete, may race us
-        secret = Secret.objects.select_for_update().filter(path=path).first()
-        if secret is not None:
-            break
-        try:
-            with transaction.atomic():
-                return Secret.objects.create(path=path, created_by=_user_or_none(user)), True
-        except IntegrityError:
-            continue
-    else:
-        raise Conflict("The secret changed concurrently; retry the write.", code="concurrent")
-    if secret.is_expired:
-        secret.versions.all().delete()
-        now = timezone.now()
-        secret.current_version = secret.oldest_version = 0
-        secret.metadata, secret.expires_at = {}, None
-        secret.created_at = secret.updated_at = now
-        return secret, True
-    return secret, secret.current_version == 0
-
-
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "pk", None) else None
 
 
 def secret_write(
@@ -120,7 +77,6 @@ def secret_write(
     cas: int | None = None,
     user: Any,
     context: Any,
-    request: Any = None,
 ) -> SecretVersion:
     """Create the secret or add a version. `ttl` (seconds or "1h30m") sets the secret's expiry,
     0 clears it, None keeps it; `metadata` replaces the custom metadata when given.
@@ -128,10 +84,10 @@ def secret_write(
     Raises InvalidArgument (422), PermissionDenied (create on a new path, update on an existing
     one), Conflict (cas mismatch, or cas missing where the secret requires it)."""
     path = normalize_path(path)
-    encoded = _validate_value(value)
+    encoded = validate_value(value)
     metadata = None if metadata is None else validate_metadata(metadata)
-    ttl_s = _duration(ttl, "ttl")
-    cas = _cas(cas)
+    ttl_s = duration_field(ttl, "ttl")
+    cas = parse_cas(cas)
     try:
         if allowed(user=user, context=context, path=path, capability="update"):
             # The common case, a new version of a live secret: one statement, no transaction
@@ -145,12 +101,11 @@ def secret_write(
                 cas=cas,
                 user=user,
                 context=context,
-                request=request,
             )
             if version is not None:
                 return version
         with transaction.atomic():
-            secret, is_new = _lock_or_create(path, user)
+            secret, is_new = secret_lock_or_create(path, user)
             capability = "create" if is_new else "update"
             if not allowed(user=user, context=context, path=path, capability=capability):
                 raise _Refused(capability)
@@ -168,7 +123,7 @@ def secret_write(
                 version=number,
                 value=value,
                 created_at=now,
-                created_by=_user_or_none(user),
+                created_by=user_or_none(user),
                 deletion_time=now + timedelta(seconds=secret.delete_version_after)
                 if secret.delete_version_after
                 else None,
@@ -184,12 +139,11 @@ def secret_write(
             if ttl_s is not None:
                 secret.expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
             secret.save()
-            _audit(
+            kv_audit(
                 "secret.write",
                 path,
                 user=user,
                 context=context,
-                request=request,
                 version=number,
                 created=is_new,
                 value_hmac=audit_hmac(encoded),
@@ -199,17 +153,14 @@ def secret_write(
             version.secret = secret
             return version
     except _Refused as refused:
-        audit_refusal(
-            user=user, context=context, path=path, capability=refused.capability, request=request
-        )
+        audit_refusal(user=user, context=context, path=path, capability=refused.capability)
         raise PermissionDenied(f"Permission denied: {refused.capability} on {path!r}.") from None
     except Conflict as exc:
-        _audit(
+        kv_audit(
             "secret.write",
             path,
             user=user,
             context=context,
-            request=request,
             outcome=AuditEvent.Outcome.ERROR,
             reason=exc.code,
             cas=cas,
@@ -218,18 +169,6 @@ def secret_write(
 
 
 # --- reads ------------------------------------------------------------------------------------
-
-
-def _lookup(path_or_id: Any, prefix: str = "") -> tuple[Q, str | None]:
-    """A filter on the secret by stable id (uuid) or by path; also the path when given one."""
-    if isinstance(path_or_id, uuid.UUID):
-        return Q(**{f"{prefix}id": path_or_id}), None
-    text = str(path_or_id or "")
-    try:
-        return Q(**{f"{prefix}id": uuid.UUID(text)}), None
-    except ValueError:
-        path = normalize_path(text)
-        return Q(**{f"{prefix}path": path}), path
 
 
 def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
@@ -280,7 +219,7 @@ def _read_sql(column: str, with_version: bool) -> str:
 
 
 def secret_read(
-    *, path_or_id: Any, version: int | None = None, user: Any, context: Any, request: Any = None
+    *, path_or_id: Any, version: int | None = None, user: Any, context: Any
 ) -> tuple[Secret, SecretVersion]:
     """The secret and one version of it (the current one by default), in one query.
 
@@ -293,17 +232,16 @@ def secret_read(
         raise InvalidArgument(
             "version must be a positive integer.", field="version", location="query"
         )
-    where, path = _lookup(path_or_id, "secret__")
+    where, path = secret_lookup(path_or_id, "secret__")
     row = _fetch_version(where, version)
     if row is None or row.secret.is_expired:
         if path is not None:
-            authorize(user=user, context=context, path=path, capability="read", request=request)
-            _audit(
+            authorize(user=user, context=context, path=path, capability="read")
+            kv_audit(
                 "secret.read",
                 path,
                 user=user,
                 context=context,
-                request=request,
                 outcome=AuditEvent.Outcome.ERROR,
                 reason="not_found",
                 version=version,
@@ -311,81 +249,58 @@ def secret_read(
             )
         raise NotFound("No secret at this path or id.")
     secret = row.secret
-    authorize(user=user, context=context, path=secret.path, capability="read", request=request)
+    authorize(user=user, context=context, path=secret.path, capability="read")
     if not row.is_readable:
-        _audit(
+        kv_audit(
             "secret.read",
             secret.path,
             user=user,
             context=context,
-            request=request,
             outcome=AuditEvent.Outcome.ERROR,
             reason="version_deleted",
             version=row.version,
             read=True,
         )
         raise VersionDeleted(secret, row)
-    _audit(
+    kv_audit(
         "secret.read",
         secret.path,
         user=user,
         context=context,
-        request=request,
         version=row.version,
         read=True,
     )
     return secret, row
 
 
-def secret_list(*, prefix: str = "", user: Any, context: Any, request: Any = None) -> list[str]:
+def secret_list(*, prefix: str = "", user: Any, context: Any) -> list[str]:
     """Vault LIST: the immediate children of the folder `prefix` ("a/b/"), sub-folders ending
     in "/", sorted. Needs `list` on the folder. [] when nothing is there (Vault answers 404)."""
     folder = normalize_path(prefix, field="prefix", folder=True)
-    authorize(user=user, context=context, path=folder, capability="list", request=request)
-    paths = Secret.objects.filter(_live(), path__startswith=folder).values_list("path", flat=True)
+    authorize(user=user, context=context, path=folder, capability="list")
+    paths = Secret.objects.filter(live_q(), path__startswith=folder).values_list("path", flat=True)
     keys = set()
     for path in paths.iterator(chunk_size=2000):
         head, sep, _ = path[len(folder) :].partition("/")
         keys.add(head + sep)
-    _audit(
+    kv_audit(
         "secret.list",
         folder,
         user=user,
         context=context,
-        request=request,
         count=len(keys),
         read=True,
     )
     return sorted(keys)
 
 
-def _get_live_secret(path_or_id: Any, *, lock: bool = False) -> Secret:
-    where, _ = _lookup(path_or_id)
-    qs = Secret.objects.select_for_update() if lock else Secret.objects
-    secret = qs.filter(where).first()
-    if secret is None or secret.is_expired:
-        raise NotFound("No secret at this path or id.")
-    return secret
-
-
-def _path_of(path_or_id: Any) -> str:
-    """Authorization needs the path first; an id is resolved without revealing anything."""
-    where, path = _lookup(path_or_id)
-    if path is not None:
-        return path
-    found = Secret.objects.filter(where).values_list("path", flat=True).first()
-    if found is None:
-        raise NotFound("No secret at this path or id.")
-    return found
-
-
-def secret_metadata_read(*, path: str, user: Any, context: Any, request: Any = None) -> Secret:
+def secret_metadata_read(*, path: str, user: Any, context: Any) -> Secret:
     """The secret with `.version_list` (every kept version, newest first). NotFound if absent."""
-    path = _path_of(path)
-    authorize(user=user, context=context, path=path, capability="read", request=request)
-    secret = _get_live_secret(path)
+    path = path_of(path)
+    authorize(user=user, context=context, path=path, capability="read")
+    secret = live_secret_get(path)
     secret.version_list = list(secret.versions.order_by("-version"))
-    _audit("secret.metadata_read", path, user=user, context=context, request=request, read=True)
+    kv_audit("secret.metadata_read", path, user=user, context=context, read=True)
     return secret
 
 

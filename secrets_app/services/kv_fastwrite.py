@@ -21,11 +21,11 @@ from typing import Any
 
 from django.db import DatabaseError, connection
 
-from config.db import hot_cursor, orm_values
+from core.audit import append_params, audit_event
+from core.db import hot_cursor, orm_values
+from core.registry import setting_get
 
 from ..models import Secret, SecretVersion
-from ..registry import setting_get
-from .audit import append_params, audit_event
 from .kv_validation import cas_conflict
 
 logger = logging.getLogger(__name__)
@@ -92,11 +92,12 @@ WITH cur AS (
      WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
     RETURNING prev_hash, hash
 ), logged AS (
-    INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, action,
-                                        target_type, target, outcome, data, prev_hash, hash)
+    INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, request_id,
+                                        action, target_type, target, outcome, data, prev_hash,
+                                        hash)
     SELECT %(event_at)s::timestamptz, %(actor_id)s::bigint, %(actor)s::text,
-           %(accessor)s::text, %(ip)s::text, %(action)s::text, %(target_type)s::text,
-           %(target)s::text, %(outcome)s::text,
+           %(accessor)s::text, %(ip)s::text, %(request_id)s::text, %(action)s::text,
+           %(target_type)s::text, %(target)s::text, %(outcome)s::text,
            jsonb_set(%(data)s::jsonb, '{version}', to_jsonb(ok.number)),
            head.prev_hash, head.hash
       FROM head CROSS JOIN ok
@@ -154,7 +155,6 @@ def write_existing(
     cas: int | None,
     user: Any,
     context: Any,
-    request: Any,
 ) -> SecretVersion | None:
     """The new version (with `.secret`), Conflict on a cas mismatch / missing cas, or None
     when the general path must handle the write. The caller has checked `update` on `path`."""
@@ -168,7 +168,6 @@ def write_existing(
         target=path,
         actor=user,
         accessor=getattr(context, "accessor", "") or "",
-        request=request,
         data={
             "version": PLACEHOLDER,
             "created": False,

@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from config.errors import Conflict, InvalidArgument
-
-from ..durations import parse_duration
-from ..registry import setting_get
+from core.durations import parse_duration
+from core.errors import Conflict, InvalidArgument
+from core.registry import setting_get
 
 MAX_PATH = 512
 MAX_SEGMENT = 128
@@ -46,7 +45,7 @@ def normalize_path(path: Any, *, field: str = "path", folder: bool = False) -> s
     return text + "/" if folder else text
 
 
-def _validate_value(value: Any) -> str:
+def validate_value(value: Any) -> str:
     if not isinstance(value, str | dict):
         raise InvalidArgument("value must be a string or a JSON object.", field="value")
     encoded = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
@@ -74,7 +73,7 @@ def validate_metadata(metadata: Any, *, field: str = "metadata") -> dict[str, st
     return out
 
 
-def _duration(value: Any, field: str) -> int | None:
+def duration_field(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
     try:
@@ -83,7 +82,7 @@ def _duration(value: Any, field: str) -> int | None:
         raise InvalidArgument(str(exc), field=field) from None
 
 
-def _cas(value: Any) -> int | None:
+def parse_cas(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -91,7 +90,7 @@ def _cas(value: Any) -> int | None:
     return value
 
 
-def _versions_arg(versions: Any) -> list[int]:
+def parse_versions(versions: Any) -> list[int]:
     if (
         not isinstance(versions, list | tuple)
         or not versions

@@ -12,23 +12,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import InvalidArgument
+from core.durations import MAX_DURATION
+from core.errors import InvalidArgument
+from core.registry import setting_get
 
-from ..durations import MAX_DURATION
 from ..models import Secret, SecretVersion
-from . import kv
-from .kv_validation import _duration, _versions_arg, normalize_path, validate_metadata
+from .kv_common import kv_audit, live_q, live_secret_get, path_of, secret_lock_or_create
+from .kv_validation import duration_field, normalize_path, parse_versions, validate_metadata
 from .policies import authorize
 
 
 def _change_versions(
-    *, path: Any, versions: Any, user: Any, context: Any, request: Any, action: str
+    *, path: Any, versions: Any, user: Any, context: Any, action: str
 ) -> list[int]:
-    path = kv._path_of(path)
-    authorize(user=user, context=context, path=path, capability="delete", request=request)
+    path = path_of(path)
+    authorize(user=user, context=context, path=path, capability="delete")
     with transaction.atomic():
-        secret = kv._get_live_secret(path, lock=True)
-        numbers = [secret.current_version] if versions is None else _versions_arg(versions)
+        secret = live_secret_get(path, lock=True)
+        numbers = [secret.current_version] if versions is None else parse_versions(versions)
         rows = SecretVersion.objects.filter(secret=secret, version__in=numbers, destroyed=False)
         now = timezone.now()
         if action == "delete":
@@ -43,41 +44,40 @@ def _change_versions(
         else:
             changed = list(rows.values_list("version", flat=True))
             rows.update(value=None, destroyed=True)
-        kv._audit(
+        kv_audit(
             f"secret.{action}",
             path,
             user=user,
             context=context,
-            request=request,
             versions=sorted(changed),
         )
     return sorted(changed)
 
 
 def secret_delete_versions(
-    *, path: str, versions: list[int] | None = None, user: Any, context: Any, request: Any = None
+    *, path: str, versions: list[int] | None = None, user: Any, context: Any
 ) -> list[int]:
     """Soft-delete versions (None = the current one). Undoable; needs `delete`."""
     return _change_versions(
-        path=path, versions=versions, user=user, context=context, request=request, action="delete"
+        path=path, versions=versions, user=user, context=context, action="delete"
     )
 
 
 def secret_undelete_versions(
-    *, path: str, versions: list[int], user: Any, context: Any, request: Any = None
+    *, path: str, versions: list[int], user: Any, context: Any
 ) -> list[int]:
     """Restore soft-deleted versions (destroyed ones stay destroyed). Needs `delete`."""
     return _change_versions(
-        path=path, versions=versions, user=user, context=context, request=request, action="undelete"
+        path=path, versions=versions, user=user, context=context, action="undelete"
     )
 
 
 def secret_destroy_versions(
-    *, path: str, versions: list[int], user: Any, context: Any, request: Any = None
+    *, path: str, versions: list[int], user: Any, context: Any
 ) -> list[int]:
     """Erase the ciphertext of versions for good (the rows stay, `destroyed`). Needs `delete`."""
     return _change_versions(
-        path=path, versions=versions, user=user, context=context, request=request, action="destroy"
+        path=path, versions=versions, user=user, context=context, action="destroy"
     )
 
 
@@ -90,12 +90,11 @@ def secret_metadata_update(
     custom_metadata: dict | None = None,
     user: Any,
     context: Any,
-    request: Any = None,
 ) -> Secret:
     """Change a secret's settings; creates an empty secret (no version) if the path is free
     (as Vault does). Lowering max_versions prunes the oldest versions. Needs `update` (or
     `create` for a new path)."""
-    path = normalize_path(kv._path_of(path))
+    path = normalize_path(path_of(path))
     if max_versions is not None and (
         isinstance(max_versions, bool)
         or not isinstance(max_versions, int)
@@ -106,22 +105,21 @@ def secret_metadata_update(
         )
     if cas_required is not None and not isinstance(cas_required, bool):
         raise InvalidArgument("cas_required must be a boolean.", field="cas_required")
-    dva = _duration(delete_version_after, "delete_version_after")
+    dva = duration_field(delete_version_after, "delete_version_after")
     custom = (
         None
         if custom_metadata is None
         else validate_metadata(custom_metadata, field="custom_metadata")
     )
-    exists = Secret.objects.filter(kv._live(), path=path).exists()
+    exists = Secret.objects.filter(live_q(), path=path).exists()
     authorize(
         user=user,
         context=context,
         path=path,
         capability="update" if exists else "create",
-        request=request,
     )
     with transaction.atomic():
-        secret, _ = kv._lock_or_create(path, user)
+        secret, _ = secret_lock_or_create(path, user)
         changes: dict[str, Any] = {}
         if max_versions is not None:
             secret.max_versions = changes["max_versions"] = max_versions
@@ -132,7 +130,7 @@ def secret_metadata_update(
         if custom is not None:
             secret.metadata = custom
             changes["custom_metadata_keys"] = sorted(custom)
-        keep = secret.max_versions or kv.setting_get("secrets.default_max_versions")
+        keep = secret.max_versions or setting_get("secrets.default_max_versions")
         if secret.current_version > keep:
             SecretVersion.objects.filter(
                 secret=secret, version__lte=secret.current_version - keep
@@ -140,24 +138,20 @@ def secret_metadata_update(
             secret.oldest_version = max(secret.oldest_version, secret.current_version - keep + 1)
         secret.updated_at = timezone.now()
         secret.save()
-        kv._audit(
-            "secret.metadata_update", path, user=user, context=context, request=request, **changes
-        )
+        kv_audit("secret.metadata_update", path, user=user, context=context, **changes)
     return secret
 
 
-def secret_delete_all(*, path: str, user: Any, context: Any, request: Any = None) -> None:
+def secret_delete_all(*, path: str, user: Any, context: Any) -> None:
     """Delete the secret: every version and its metadata. Needs `delete`. NotFound if absent."""
-    path = kv._path_of(path)
-    authorize(user=user, context=context, path=path, capability="delete", request=request)
+    path = path_of(path)
+    authorize(user=user, context=context, path=path, capability="delete")
     with transaction.atomic():
         secret = Secret.objects.select_for_update().filter(path=path).first()
         if secret is None:
-            from config.errors import NotFound
+            from core.errors import NotFound
 
             raise NotFound("No secret at this path or id.")
         count = secret.current_version
         secret.delete()
-        kv._audit(
-            "secret.delete_all", path, user=user, context=context, request=request, versions=count
-        )
+        kv_audit("secret.delete_all", path, user=user, context=context, versions=count)

@@ -25,12 +25,13 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from config.errors import InvalidArgument, PermissionDenied
+from core.audit import audit_record
+from core.errors import InvalidArgument, PermissionDenied
+from core.models import AuditEvent
+from secrets_app.policy_names import DEFAULT, ROOT
 
-from ..models import AuditEvent, Policy
+from ..models import Policy
 from ..models.policies import CAPABILITIES
-from ..policies import DEFAULT, ROOT
-from .audit import audit_record
 
 _GEN_KEY = "kvpolicy:gen"
 _USER_KEY = "kvpolicy:user:"
@@ -183,16 +184,16 @@ def allowed(*, user: Any, context: Any, path: str, capability: str) -> bool:
     return capability in capabilities(names=held, path=path, gen=gen)
 
 
-def authorize(*, user: Any, context: Any, path: str, capability: str, request: Any = None) -> None:
+def authorize(*, user: Any, context: Any, path: str, capability: str) -> None:
     """Raise PermissionDenied (and audit the refusal) unless the caller holds `capability` on
     `path`. Call it outside any transaction that a refusal rolls back."""
     if allowed(user=user, context=context, path=path, capability=capability):
         return
-    audit_refusal(user=user, context=context, path=path, capability=capability, request=request)
+    audit_refusal(user=user, context=context, path=path, capability=capability)
     raise PermissionDenied(f"Permission denied: {capability} on {path!r}.")
 
 
-def audit_refusal(*, user: Any, context: Any, path: str, capability: str, request: Any) -> None:
+def audit_refusal(*, user: Any, context: Any, path: str, capability: str) -> None:
     audit_record(
         action=f"secret.{capability}",
         target_type="secret",
@@ -200,7 +201,6 @@ def audit_refusal(*, user: Any, context: Any, path: str, capability: str, reques
         outcome=AuditEvent.Outcome.DENIED,
         actor=user,
         accessor=getattr(context, "accessor", "") or "",
-        request=request,
         data={"capability": capability, "reason": "policy"},
     )
 
@@ -239,7 +239,6 @@ def policy_save(
     description: str = "",
     roles: list | None = None,
     actor: Any = None,
-    request: Any = None,
 ) -> Policy:
     """Create or replace a policy (audited). `root` is built in and cannot be defined."""
     if not name or name == ROOT or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
@@ -259,7 +258,6 @@ def policy_save(
         target_type="policy",
         target=name,
         actor=actor,
-        request=request,
         data={"rules": clean, "roles": roles or []},
     )
     return policy
@@ -279,13 +277,11 @@ __all__ = [
 
 
 @transaction.atomic
-def policy_delete(*, name: str, actor: Any = None, request: Any = None) -> None:
+def policy_delete(*, name: str, actor: Any = None) -> None:
     """Delete a policy (audited). Tokens naming it simply lose what it gave."""
     deleted, _ = Policy.objects.filter(name=name).delete()
     if not deleted:
-        from config.errors import NotFound
+        from core.errors import NotFound
 
         raise NotFound("No such policy.")
-    audit_record(
-        action="policy.delete", target_type="policy", target=name, actor=actor, request=request
-    )
+    audit_record(action="policy.delete", target_type="policy", target=name, actor=actor)

@@ -7,8 +7,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+
 from ..models import Secret, WrappedSecret
-from .audit import audit_record
 
 # Used or expired wraps are kept (without their value) this long, for the admin's history.
 WRAP_HISTORY = timedelta(days=30)

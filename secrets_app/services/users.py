@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -12,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from config.errors import Conflict, InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
+from core.audit import audit_record
+from core.context import current_actor
+from core.errors import Conflict, InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
+from core.models import AuditEvent
+from core.security import security_config
 
-from ..models import AuditEvent, Role, Token, User
-from ..security import security_config
-from .audit import audit_record
+from ..models import Role, Token, User
 from .tokens import tokens_forget
 
 
@@ -27,7 +28,6 @@ def user_create(
     email: str = "",
     role: str = Role.USER,
     actor: Any = None,
-    request: Any = None,
 ) -> User:
     """Create a user after the password policy; 422 for a taken name or a weak password."""
     if role not in Role.values:
@@ -55,7 +55,6 @@ def user_create(
                 target_type="user",
                 target=username,
                 actor=actor,
-                request=request,
                 data={"role": role, "email_set": bool(email)},
             )
     except IntegrityError:
@@ -65,7 +64,7 @@ def user_create(
     return candidate
 
 
-def user_delete(*, username: str, actor: Any = None, request: Any = None) -> None:
+def user_delete(*, username: str, actor: Any = None) -> None:
     """Delete a user and, with them, every token of theirs (at once in every process).
 
     Raises NotFound for an unknown user and Conflict when records that must be kept (shop
@@ -83,7 +82,6 @@ def user_delete(*, username: str, actor: Any = None, request: Any = None) -> Non
                 target_type="user",
                 target=username,
                 actor=actor,
-                request=request,
                 data={"role": user.role, "tokens": len(digests)},
             )
             user.delete()
@@ -169,21 +167,19 @@ def login_attempt_checked(*, username: str, ip: str, check) -> Any:
     return user
 
 
-def password_login(*, username: str, password: str, ip: str = "", request: Any = None) -> User:
-    """Check a username and password. Refused with 429 while the user or the address is locked
-    out, 401 on bad credentials (counted per user and per IP, both audited by the
-    authentication backend, `secrets_app.backends.LockoutModelBackend`)."""
+def password_login(*, username: str, password: str) -> User:
+    """Check a username and password. Refused with 429 while the user or the caller's address
+    (the actor context's) is locked out, 401 on bad credentials (counted per user and per
+    address, both audited by the authentication backend,
+    `secrets_app.backends.LockoutModelBackend`)."""
+    ip = current_actor().ip
     state = lockout_state(username=username, ip=ip)
     if state["user_locked"] or state["ip_locked"]:
         login_attempt_checked(username=username, ip=ip, check=lambda: None)  # audits the refusal
         raise ResourceExhausted(
             f"Too many failed logins; try again in up to {state['window']} seconds."
         )
-    user = authenticate(
-        request=SimpleNamespace(client_ip=ip, META={"REMOTE_ADDR": ip}),
-        username=username,
-        password=password,
-    )
+    user = authenticate(request=None, username=username, password=password)
     if user is None:
         raise Unauthenticated("Invalid username or password.")
     return user

@@ -16,13 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import InvalidArgument, NotFound
+from core.audit import audit_hmac, audit_record
+from core.errors import InvalidArgument, NotFound
+from core.models import AuditEvent
+from core.registry import settings_get_many
 
-from ..models import AuditEvent, WrappedSecret
-from ..registry import settings_get_many
-from .audit import audit_hmac, audit_record
+from ..models import WrappedSecret
 from .kv import secret_read
-from .kv_validation import _duration, _validate_value
+from .kv_validation import duration_field, validate_value
 
 WRAP_PREFIX = "pvw."
 
@@ -38,24 +39,23 @@ def wrap_create(
     ttl: Any = None,
     user: Any,
     context: Any,
-    request: Any = None,
 ) -> tuple[str, datetime]:
     """Wrap `value`, or the current version of the secret at `path` (needs `read` on it), into
     a one-time token. Returns (raw token, expires_at); the raw token is shown once."""
     if (value is None) == (path is None):
         raise InvalidArgument("give either a value or a secret path to share.", field="value")
     limits = settings_get_many(["secrets.wrap_default_ttl", "secrets.wrap_max_ttl"])
-    ttl_s = _duration(ttl, "ttl") or limits["secrets.wrap_default_ttl"]
+    ttl_s = duration_field(ttl, "ttl") or limits["secrets.wrap_default_ttl"]
     if ttl_s > limits["secrets.wrap_max_ttl"]:
         raise InvalidArgument(
             f"ttl is at most {limits['secrets.wrap_max_ttl']} seconds.", field="ttl"
         )
     source_version = None
     if path is not None:
-        secret, version = secret_read(path_or_id=path, user=user, context=context, request=request)
+        secret, version = secret_read(path_or_id=path, user=user, context=context)
         value, path, source_version = version.value, secret.path, version.version
     else:
-        _validate_value(value)
+        validate_value(value)
     raw = WRAP_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(seconds=ttl_s)
     with transaction.atomic():
@@ -74,7 +74,6 @@ def wrap_create(
             target=wrap.accessor,
             actor=user,
             accessor=getattr(context, "accessor", "") or "",
-            request=request,
             data={
                 "path": path or None,
                 "version": source_version,
@@ -98,7 +97,7 @@ def wrap_lookup(*, raw_token: str) -> WrappedSecret | None:
     )
 
 
-def wrap_unwrap(*, raw_token: str, request: Any = None) -> Any:
+def wrap_unwrap(*, raw_token: str) -> Any:
     """The wrapped value, once. NotFound for an unknown, used or expired token."""
     digest = _digest(raw_token or "")
     with transaction.atomic():
@@ -113,7 +112,6 @@ def wrap_unwrap(*, raw_token: str, request: Any = None) -> Any:
                 action="wrap.unwrap",
                 target_type="wrap",
                 target=wrap.accessor,
-                request=request,
                 data={"path": wrap.source_path or None},
             )
             return value
@@ -123,7 +121,6 @@ def wrap_unwrap(*, raw_token: str, request: Any = None) -> Any:
         target_type="wrap",
         target=wrap.accessor if wrap else "",
         outcome=AuditEvent.Outcome.DENIED,
-        request=request,
         data={"reason": reason, "token_hmac": audit_hmac(raw_token or "")},
     )
     raise NotFound("This shared secret does not exist, was already opened, or has expired.")

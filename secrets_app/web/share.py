@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 from ..services.wrapping import wrap_lookup, wrap_unwrap
 
@@ -27,7 +27,7 @@ def share_open(request, token: str):
             status=200 if wrap else 404,
         )
     try:
-        value = wrap_unwrap(raw_token=token, request=request)
+        value = wrap_unwrap(raw_token=token)
     except NotFound:
         return render(request, "secrets_app/share.html", {"available": False}, status=404)
     response = render(

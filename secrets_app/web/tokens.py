@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import InvalidArgument, PermissionDenied
+from core.errors import InvalidArgument, PermissionDenied
+from secrets_app.policy_names import policies_grantable_by
 
 from ..models import Token
-from ..policies import policies_grantable_by
 from ..services.tokens import token_issue, tokens_revoke
 
 
@@ -93,7 +93,6 @@ def token_page(request):
             display_name=data["display_name"],
             meta={"created_via": "tokens page"},
             actor=request.user,
-            request=request,
         )
     except InvalidArgument as exc:
         for error in exc.errors:
@@ -112,6 +111,6 @@ def token_revoke(request, accessor: str):
     tokens = Token.objects.filter(accessor=accessor, user=request.user)
     if not tokens.exists():
         raise Http404("No such token.")
-    tokens_revoke(tokens, reason="revoked on the tokens page", actor=request.user, request=request)
+    tokens_revoke(tokens, reason="revoked on the tokens page", actor=request.user)
     messages.success(request, f"Token {accessor} revoked.")
     return redirect("secrets-tokens")

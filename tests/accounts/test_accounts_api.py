@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 
 from accounts.models import Account, AccountStatusChange
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 from tests.accounts.factories import AccountFactory, ProxyFactory
 
 pytestmark = pytest.mark.django_db

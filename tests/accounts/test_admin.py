@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import Account, AccountStatusChange, Proxy, SmsActivation
 from accounts.services.sms import sms_number_get
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 from tests.accounts.factories import AccountFactory, ProxyFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Account
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 from tests.accounts.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from secrets_app.models import JobRun
+from core.models import JobRun
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_recent_job_run_counts_as_beat_activity(api_client):
 
 
 def test_unreachable_redis_and_broker_are_503(api_client):
-    from config.redis import _client
+    from core.redis import _client
 
     dead = "redis://127.0.0.1:9/0"
     _client.cache_clear()

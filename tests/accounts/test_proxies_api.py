@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account, Proxy
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_set
+from core.models import AuditEvent
+from core.registry import setting_set
 from tests.accounts.factories import AccountFactory, ProxyFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import pytest
 
 from accounts.models import Proxy, ProxyCheck
 from accounts.services.proxy_health import proxies_check_all
+from core.models import AuditEvent
+from core.registry import setting_set
 from fakes.socks5 import FakeSocks5Server
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_set
 from tests.accounts.factories import AccountFactory, ProxyFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_http_proxy_gets_a_tcp_check_only(client, socks):
 
 def test_beat_task_records_a_job_run(socks):
     from accounts.tasks import proxies_check_health_task
-    from secrets_app.models import JobRun
+    from core.models import JobRun
 
     server = socks()
     ProxyFactory(port=server.port, username="")

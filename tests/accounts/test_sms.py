@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.models import SmsActivation, SmsStatus
 from accounts.services.sms import sms_code_wait, sms_number_get, sms_poll
 from config.celery import app
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_set
+from core.models import AuditEvent
+from core.registry import setting_set
 
 
 def closing(fn):
@@ -184,7 +184,7 @@ def test_embedded_mode_waits_by_polling_the_database(sandbox):
 @pytest.mark.django_db
 def test_sweep_job_recovers_a_lost_poll_chain(sandbox):
     from accounts.tasks import sms_expire_task
-    from secrets_app.models import JobRun
+    from core.models import JobRun
 
     sandbox(code_delay="0")
     activation = sms_number_get(service="max")  # no worker: its poll task never runs

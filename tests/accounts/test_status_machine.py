@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import AccountStatus, AccountStatusChange
 from accounts.services.accounts import TRANSITIONS, account_status_change
-from config.errors import Conflict, NotFound, PermissionDenied
-from secrets_app.models import AuditEvent
+from core.errors import Conflict, NotFound, PermissionDenied
+from core.models import AuditEvent
 from tests.accounts.factories import AccountFactory, ProxyFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.models import SystemSetting
+from core.registry import settings_forget
 from fakes.provider import FakeProvider
 from proxyshop.models import Product
 from proxyshop.services import proxies_sync
-from secrets_app.models import SystemSetting
-from secrets_app.registry import settings_forget
 
 TOKEN = "test-provider-token"
 

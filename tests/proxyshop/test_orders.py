@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from config.errors import Conflict
+from core.errors import Conflict
 from proxyshop.models import Order
 from proxyshop.selectors import order_credentials_for_fleet
 from tests.factories import UserFactory
@@ -59,7 +59,7 @@ def test_fleet_selector_gives_decrypted_connection_data(orders):
 
 
 def test_fleet_selector_hides_other_peoples_orders(orders, operator_user, admin_user):
-    from config.errors import NotFound
+    from core.errors import NotFound
 
     with pytest.raises(NotFound):
         order_credentials_for_fleet(order_id=orders[0].order_id, actor=operator_user)
@@ -74,7 +74,7 @@ def test_audit_log_never_holds_credentials(auth_client, user, orders, provider):
     client.get("/api/external-proxy/orders/export", {"format": "csv"})
     provider.set_online(orders[0].proxy_id, False)
     client.post("/api/external-proxy/refund", {"order_id": orders[0].order_id}, format="json")
-    from secrets_app.models import AuditEvent
+    from core.models import AuditEvent
 
     dump = str(list(AuditEvent.objects.values_list("data", "target")))
     actions = set(AuditEvent.objects.values_list("action", flat=True))

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from core.models import AuditEvent
 from proxyshop.models import LedgerEntry, Order, Product, ProductState, ProviderRollback, Wallet
-from secrets_app.models import AuditEvent
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import ProductFactory, fund
 

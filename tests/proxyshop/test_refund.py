@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.models import AuditEvent
 from proxyshop.models import LedgerEntry, Order, Wallet
-from secrets_app.models import AuditEvent
 from tests.factories import UserFactory
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import fund

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test import Client
 from django_celery_beat.models import PeriodicTask
 
+from core.models import AuditEvent, JobRun
 from proxyshop.models import LedgerEntry, Order, Wallet
 from proxyshop.services import proxies_sync, refunds_reconcile
 from proxyshop.services.refund_settle import PENDING_MESSAGE
 from proxyshop.tasks import reconcile_refunds_task
-from secrets_app.models import AuditEvent, JobRun
 from tests.factories import UserFactory
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import fund

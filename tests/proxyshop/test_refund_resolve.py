@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.errors import PermissionDenied
+from core.errors import PermissionDenied
+from core.models import AuditEvent
 from proxyshop.models import Order
 from proxyshop.selectors import order_credentials_for_fleet, shop_stats
 from proxyshop.services import order_refund_resolve, refunds_reconcile
 from proxyshop.services.refund_settle import PENDING_MESSAGE, ReconcileOutcome
-from secrets_app.models import AuditEvent
 from tests.proxyshop.conftest import configure
 from tests.proxyshop.factories import fund
 from tests.proxyshop.refund_helpers import (

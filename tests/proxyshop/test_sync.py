@@ -3,13 +3,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
-from config.errors import Conflict, Unavailable
+from core.errors import Conflict, Unavailable
+from core.jobs import job_lock
+from core.models import AuditEvent
 from proxyshop.models import Product, ProductState, SyncRun
 from proxyshop.selectors import SYNC_TASK_NAME
 from proxyshop.services import proxies_sync
 from proxyshop.tasks import sync_inventory_task
-from secrets_app.jobs import job_lock
-from secrets_app.models import AuditEvent
 from tests.proxyshop.conftest import configure
 
 pytestmark = pytest.mark.django_db

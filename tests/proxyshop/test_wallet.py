@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
+from core.models import AuditEvent
 from proxyshop.models import LedgerEntry, Wallet
-from secrets_app.models import AuditEvent
 from tests.proxyshop.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from secrets_app.models import AuditEvent, Token
+from core.models import AuditEvent
+from secrets_app.models import Token
 from secrets_app.services.tokens import hash_token
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +45,10 @@ def test_revoke_action_kills_the_token(admin_client, api_client, user, make_toke
 def test_audit_log_is_read_only_in_the_admin(admin_client, user, make_token):
     make_token(user)
     event = AuditEvent.objects.latest("id")
-    assert admin_client.get("/admin/secrets_app/auditevent/").status_code == 200
-    assert admin_client.get("/admin/secrets_app/auditevent/add/").status_code == 403
+    assert admin_client.get("/admin/core/auditevent/").status_code == 200
+    assert admin_client.get("/admin/core/auditevent/add/").status_code == 403
     response = admin_client.post(
-        f"/admin/secrets_app/auditevent/{event.pk}/change/", {"action": "tampered"}
+        f"/admin/core/auditevent/{event.pk}/change/", {"action": "tampered"}
     )
     assert response.status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).action == "token.create"

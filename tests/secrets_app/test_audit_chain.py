@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from secrets_app.models import AuditEvent
-from secrets_app.services.audit import GENESIS, audit_record, audit_verify, event_hash
+from core.audit import GENESIS, audit_record, audit_verify, event_hash
+from core.models import AuditEvent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,7 +114,7 @@ def test_a_non_durable_record_inside_a_transaction_keeps_the_transaction_durable
 def test_secret_reads_are_audited_durably_when_the_setting_says_so(admin_user):
     from django.test.utils import CaptureQueriesContext
 
-    from secrets_app.registry import setting_set
+    from core.registry import setting_set
     from secrets_app.services import kv
 
     secret = kv.secret_write(path="durable/one", value="v", user=admin_user, context=None).secret

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 from secrets_app.services import kv
 
 from .kv_helpers import token_context

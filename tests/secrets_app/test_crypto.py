@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Account
-from secrets_app.crypto import DecryptionError
+from core.crypto import DecryptionError
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,6 @@ def test_a_value_no_key_decrypts_raises_and_is_reported(settings):
 
 
 def test_the_default_keyring_works_out_of_the_box():
-    from secrets_app import crypto
+    from core import crypto
 
     assert crypto.decrypt(crypto.encrypt("round trip")) == "round trip"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from secrets_app.registry import setting_set
+from core.registry import setting_set
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import hvac
 import pytest
 from hvac import exceptions
 
-from secrets_app.models import AuditEvent, SecretVersion, Token
+from core.models import AuditEvent
+from secrets_app.models import SecretVersion, Token
 from tests.factories import UserFactory
 from tests.secrets_app.kv_helpers import make_policy
 

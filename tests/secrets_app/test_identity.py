@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from secrets_app.models import AuditEvent, Role, Token, User
-from secrets_app.registry import setting_set
+from core.models import AuditEvent
+from core.registry import setting_set
+from secrets_app.models import Role, Token, User
 from secrets_app.services.tokens import hash_token
 
 pytestmark = pytest.mark.django_db

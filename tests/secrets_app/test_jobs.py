@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.celery import app
-from secrets_app.jobs import job_lock, tracked_job
-from secrets_app.models import JobRun
+from core.jobs import job_lock, tracked_job
+from core.models import JobRun
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ audit chain status."""
 import pytest
 from django.test import Client
 
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_get
+from core.models import AuditEvent
+from core.registry import setting_get
 from secrets_app.services import kv
 
 from .kv_helpers import make_policy, token_context
@@ -68,10 +68,10 @@ def test_path_tester_for_user_and_token(admin_client, user):
 
 
 def test_settings_and_security_forms(admin_client):
-    page = admin_client.get("/admin/secrets_app/systemsetting/")
+    page = admin_client.get("/admin/core/systemsetting/")
     assert page.status_code == 200 and b"secrets.default_max_versions" in page.content
     saved = admin_client.post(
-        "/admin/secrets_app/systemsetting/",
+        "/admin/core/systemsetting/",
         {
             "secrets.default_max_versions": "12",
             "secrets.max_value_bytes": "524288",
@@ -81,38 +81,38 @@ def test_settings_and_security_forms(admin_client):
     )
     assert saved.status_code == 302, saved.content[:2000]
     assert setting_get("secrets.default_max_versions") == 12
-    security = admin_client.get("/admin/secrets_app/systemsetting/security/")
+    security = admin_client.get("/admin/core/systemsetting/security/")
     assert security.status_code == 200 and b"security.lockout_threshold" in security.content
     bad = admin_client.post(
-        "/admin/secrets_app/systemsetting/security/", {"security.lockout_threshold": "0"}
+        "/admin/core/systemsetting/security/", {"security.lockout_threshold": "0"}
     )
     assert bad.status_code == 200 and b"errornote" in bad.content
 
 
 def test_audit_chain_status_and_export(admin_client, secret):
-    page = admin_client.get("/admin/secrets_app/auditchain/")
+    page = admin_client.get("/admin/core/auditchain/")
     assert page.status_code == 200 and b"Chain intact" in page.content
-    export = admin_client.get("/admin/secrets_app/auditchain/export/")
+    export = admin_client.get("/admin/core/auditchain/export/")
     body = b"".join(export.streaming_content)
     assert body.count(b"\n") >= 2 and VALUE.encode() not in body
     first = AuditEvent.objects.order_by("id").first()
     AuditEvent.objects.filter(pk=first.pk).update(target="tampered")
-    broken = admin_client.get("/admin/secrets_app/auditchain/")
+    broken = admin_client.get("/admin/core/auditchain/")
     assert f"Chain broken at row #{first.pk}".encode() in broken.content
-    full = admin_client.get("/admin/secrets_app/auditchain/?full=1")
+    full = admin_client.get("/admin/core/auditchain/?full=1")
     assert f"Chain broken at row #{first.pk}".encode() in full.content
 
 
 def test_audit_chain_page_checks_the_newest_rows_unless_asked_for_all(admin_client, secret):
-    from secrets_app.admin import kv as kv_admin
+    from core import admin as kv_admin
 
     first = AuditEvent.objects.order_by("id").first()
     AuditEvent.objects.filter(pk=first.pk).update(target="tampered")
     count = AuditEvent.objects.count()
     kv_admin.TAIL_ROWS, saved = count - 1, kv_admin.TAIL_ROWS  # the first row out of the window
     try:
-        page = admin_client.get("/admin/secrets_app/auditchain/")
-        full = admin_client.get("/admin/secrets_app/auditchain/?full=1")
+        page = admin_client.get("/admin/core/auditchain/")
+        full = admin_client.get("/admin/core/auditchain/?full=1")
     finally:
         kv_admin.TAIL_ROWS = saved
     assert b"Chain intact" in page.content and b"Verify the whole chain" in page.content

@@ -133,7 +133,7 @@ def test_max_versions_and_custom_metadata_route(admin_api):
 
 
 def test_global_default_max_versions(admin_api, admin_user):
-    from secrets_app.registry import setting_set
+    from core.registry import setting_set
 
     setting_set(key="secrets.default_max_versions", value=3, actor=admin_user)
     for i in range(5):

@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from secrets_app.models import AuditEvent, Secret, SecretVersion
+from core.models import AuditEvent
+from secrets_app.models import Secret, SecretVersion
 from secrets_app.services import kv
 from secrets_app.services.tokens import token_issue
 

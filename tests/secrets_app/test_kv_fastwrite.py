@@ -12,10 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from config.errors import Conflict
-from secrets_app.models import AuditEvent, Secret, SecretVersion
+from core.audit import audit_verify, event_hash
+from core.errors import Conflict
+from core.models import AuditEvent
+from secrets_app.models import Secret, SecretVersion
 from secrets_app.services import kv
-from secrets_app.services.audit import audit_verify, event_hash
 
 
 def _write(user, path="fast/a", value="v", **kwargs):

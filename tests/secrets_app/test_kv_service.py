@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from config.errors import Conflict, InvalidArgument, NotFound
+from core.errors import Conflict, InvalidArgument, NotFound
 from secrets_app.models import Secret, SecretVersion
 from secrets_app.services import kv
 

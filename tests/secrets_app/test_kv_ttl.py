@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from secrets_app.models import JobRun, Secret, SecretVersion
+from core.models import JobRun
+from secrets_app.models import Secret, SecretVersion
 from secrets_app.services import kv
 from secrets_app.tasks import purge_expired
 

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 from secrets_app.services import kv
 from secrets_app.services.policies import policy_test
 from tests.factories import UserFactory
@@ -174,7 +174,7 @@ def test_a_token_cannot_shed_its_users_deny(user, seeded):
 
 
 def test_an_api_clients_limit_binds_admins_too(admin_user):
-    from secrets_app.policies import policies_grantable_by
+    from secrets_app.policy_names import policies_grantable_by
     from secrets_app.services.clients import client_register
 
     client, _ = client_register(name="limited", allowed_policies=["default"])

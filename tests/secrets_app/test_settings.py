@@ -12,8 +12,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from config.settings import env as envmod
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_get, setting_reset, setting_set
+from core.models import AuditEvent
+from core.registry import setting_get, setting_reset, setting_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,7 @@ def test_production_refuses_the_demo_keys():
 
 @pytest.mark.django_db
 def test_registry_types_validation_and_audit(admin_user):
-    from config.errors import InvalidArgument
+    from core.errors import InvalidArgument
 
     assert setting_get("security.token_default_ttl") == 3600
     setting_set(key="security.token_default_ttl", value="1h30m", actor=admin_user)
@@ -97,7 +97,7 @@ def test_settings_are_remembered_per_process_for_a_short_while(admin_user, setti
 
     from django.core.cache import cache
 
-    from secrets_app.models import SystemSetting
+    from core.models import SystemSetting
 
     settings.SETTINGS_LOCAL_TTL = 0.3
     key = "secrets.default_max_versions"
@@ -119,8 +119,8 @@ def test_settings_are_remembered_per_process_for_a_short_while(admin_user, setti
 
 @pytest.mark.django_db
 def test_forgetting_every_setting_reaches_the_shared_cache_too():
-    from secrets_app.models import SystemSetting
-    from secrets_app.registry import settings_forget
+    from core.models import SystemSetting
+    from core.registry import settings_forget
 
     key = "secrets.default_max_versions"
     assert setting_get(key) == 10  # now cached here and in the shared cache

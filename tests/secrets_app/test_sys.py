@@ -2,8 +2,8 @@
 
 import pytest
 
-from secrets_app.models import AuditEvent
-from secrets_app.registry import register, setting_get
+from core.models import AuditEvent
+from core.registry import register, setting_get
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from secrets_app.models import AuditEvent, Token
+from core.models import AuditEvent
+from secrets_app.models import Token
 from secrets_app.services.tokens import hash_token, token_issue
 from tests.factories import UserFactory
 
@@ -244,7 +245,7 @@ def test_deactivating_a_user_invalidates_cached_tokens(api_client, make_token):
 
 
 def test_token_issue_service_refuses_bad_cidr(user):
-    from config.errors import InvalidArgument
+    from core.errors import InvalidArgument
 
     with pytest.raises(InvalidArgument):
         token_issue(user=user, bound_cidrs=["not-a-network"])

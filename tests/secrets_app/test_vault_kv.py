@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from secrets_app.models import AuditEvent, SecretVersion
+from core.models import AuditEvent
+from secrets_app.models import SecretVersion
 from tests.factories import UserFactory
 from tests.secrets_app.kv_helpers import make_policy
 

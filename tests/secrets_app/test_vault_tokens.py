@@ -5,8 +5,9 @@ import json
 import pytest
 from django.test import Client
 
-from secrets_app.models import AuditEvent, Token
-from secrets_app.registry import setting_set
+from core.models import AuditEvent
+from core.registry import setting_set
+from secrets_app.models import Token
 
 pytestmark = pytest.mark.django_db
 

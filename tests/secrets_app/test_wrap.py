@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from secrets_app.models import AuditEvent, WrappedSecret
+from core.models import AuditEvent
+from secrets_app.models import WrappedSecret
 from secrets_app.services import kv
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from config.celery import app as celery_app
+from core.registry import setting_set
 from fakes.telegram import FakeTelegram
 from fakes.vk import FakeVK
-from secrets_app.registry import setting_set
 from viewstats.models import ViewTask
 
 

@@ -9,7 +9,7 @@ from tests.factories import UserFactory
 from tests.viewstats.conftest import configure
 from viewstats.models import UpstreamCredential, ViewReading, ViewTask
 from viewstats.services.collect import telegram_batch_collect, vk_batch_collect
-from viewstats.services.tasks import tasks_recollect_due, tasks_requeue_stale, tasks_submit
+from viewstats.services.task_lifecycle import tasks_recollect_due, tasks_requeue_stale, tasks_submit
 
 pytestmark = pytest.mark.django_db
 

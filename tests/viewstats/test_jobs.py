@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
-from secrets_app.models import JobRun
+from core.models import JobRun
 from tests.viewstats.factories import ViewTaskFactory
 from viewstats import demo, tasks
 from viewstats.models import ViewTask

@@ -6,7 +6,7 @@ from django.db import connection
 
 from viewstats.models import ViewReading, ViewTask
 from viewstats.services.collect import vk_batch_collect
-from viewstats.services.tasks import tasks_submit
+from viewstats.services.task_lifecycle import tasks_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from config.celery import app as celery_app
 from tests.viewstats.conftest import configure
 from viewstats.models import ViewTask
-from viewstats.services.tasks import tasks_requeue_stale, tasks_submit
+from viewstats.services.task_lifecycle import tasks_requeue_stale, tasks_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,20 +16,16 @@ from rest_framework.views import APIView
 from secrets_app.models import Role
 from secrets_app.services.tokens import token_issue
 from secrets_app.services.users import password_login, user_create
+from viewstats.services.task_lifecycle import TASK_FIELDS, tasks_retry, tasks_submit
 
 from ..models import Platform
 from ..selectors import task_get, task_history, task_list
-from ..services.tasks import TASK_FIELDS, tasks_retry, tasks_submit
 from . import serializers as s
 
 ERRORS = {
     401: OpenApiResponse(description="Not authenticated"),
     422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
 }
-
-
-def _ip(request) -> str:
-    return getattr(request._request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
 
 
 class UserCreateView(APIView):
@@ -47,7 +43,7 @@ class UserCreateView(APIView):
     def post(self, request):
         data = s.UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(**data.validated_data, role=Role.USER, request=request)
+        user = user_create(**data.validated_data, role=Role.USER)
         return Response(
             {"id": user.id, "username": user.username, "role": user.role},
             status=status.HTTP_201_CREATED,
@@ -73,8 +69,8 @@ class LoginView(APIView):
     def post(self, request):
         data = s.LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = password_login(**data.validated_data, ip=_ip(request), request=request)
-        issued = token_issue(user=user, display_name="viewstats login", request=request)
+        user = password_login(**data.validated_data)
+        issued = token_issue(user=user, display_name="viewstats login")
         return Response({"type": "Bearer", "token": issued.access_token})
 
 
@@ -89,7 +85,6 @@ class _SubmitView(APIView):
             platform=self.platform,
             links=data.validated_data["links"],
             recollect_interval=data.validated_data.get("recollect_interval"),
-            request=request,
         )
         return Response(s.TaskSerializer(tasks, many=True).data, status=status.HTTP_202_ACCEPTED)
 
@@ -183,7 +178,7 @@ class TaskRetryView(APIView):
     )
     def post(self, request, task_id: int):
         task = task_get(user=request.user, task_id=task_id)
-        queued = tasks_retry(task_ids=[task.id], actor=request.user, request=request)
+        queued = tasks_retry(task_ids=[task.id], actor=request.user)
         return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
 
 

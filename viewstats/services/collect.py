@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from secrets_app.registry import settings_get_many
+from core.registry import settings_get_many
 
 from .. import telegram, vk
 from ..models import Platform, Status, ViewReading, ViewTask

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from secrets_app.registry import setting_get
+from core.registry import setting_get
 
 from ..models import Platform
 

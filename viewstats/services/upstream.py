@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
-from config.redis import get_redis
+from core.redis import get_redis
 
 from ..models import UpstreamCredential
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.warming.definitions import MAX_DAYS
+
 from ..models import ActionType, Scenario, WarmingStatus, WarmingTask
-from ..scenarios import MAX_DAYS
 
 
 class WarmingTaskSerializer(serializers.ModelSerializer):

@@ -12,8 +12,8 @@ from rest_framework import generics, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsOperatorRole
-from config.errors import InvalidArgument
+from core.api.permissions import IsOperatorRole
+from core.errors import InvalidArgument
 
 from .. import selectors
 from ..events import EVENT_TYPES, event_stream
@@ -93,7 +93,6 @@ class WarmingTaskListView(generics.ListAPIView):
             scenario_id=v.get("scenario_id") or None,
             duration_days=v.get("duration_days"),
             actor=request.user,
-            request=request,
         )
         return Response(s.WarmingTaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
@@ -113,7 +112,7 @@ class _TaskActionView(APIView):
     service = None
 
     def _answer(self, request, task_id: int, **kwargs):
-        type(self).service(task_id=task_id, actor=request.user, request=request, **kwargs)
+        type(self).service(task_id=task_id, actor=request.user, **kwargs)
         return Response(s.WarmingTaskSerializer(selectors.task_get(task_id=task_id)).data)
 
 
@@ -189,7 +188,6 @@ class ScenarioListView(generics.ListAPIView):
             description=v.get("description", ""),
             definition=v["definition"],
             actor=request.user,
-            request=request,
         )
         return Response(s.ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
 

@@ -22,21 +22,21 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
 from accounts.services.accounts import account_status_change
-from config.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_get
-from secrets_app.services.audit import audit_record
+from accounts.warming.definitions import MAX_DAYS
+from core.audit import audit_record
+from core.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied
+from core.models import AuditEvent
+from core.registry import setting_get
 
 from ..events import event_publish
 from ..models import ACTIVE_STATUSES, ActionStatus, Scenario, WarmingAction, WarmingStatus
 from ..models import WarmingTask as Task
 from ..planning import TaskRow, plan_next_days, refresh_next_action_at
-from ..scenarios import MAX_DAYS
 
 ENGINE = "warming"  # the actor recorded for changes the engine makes by itself
 
 
-def _audit(task: Task, action: str, *, actor: Any, request: Any, outcome=None, **data) -> None:
+def _audit(task: Task, action: str, *, actor: Any, outcome=None, **data) -> None:
     audit_record(
         action=f"warming.{action}",
         target_type="warming_task",
@@ -44,7 +44,6 @@ def _audit(task: Task, action: str, *, actor: Any, request: Any, outcome=None, *
         outcome=outcome or AuditEvent.Outcome.SUCCESS,
         actor=actor if not isinstance(actor, str) else None,
         accessor=actor if isinstance(actor, str) else "",
-        request=request,
         data={"account_id": task.account_id, **data},
     )
 
@@ -66,9 +65,9 @@ def _lock(task_id: int) -> Task:
 def _refused(fn):
     """Audit a refusal outside the transaction that rolled back, then re-raise."""
 
-    def wrapper(*, task_id: int, actor: Any = None, request: Any = None, **kwargs):
+    def wrapper(*, task_id: int, actor: Any = None, **kwargs):
         try:
-            return fn(task_id=task_id, actor=actor, request=request, **kwargs)
+            return fn(task_id=task_id, actor=actor, **kwargs)
         except (Conflict, PermissionDenied) as exc:
             audit_record(
                 action=f"warming.{fn.__name__.removeprefix('warming_')}",
@@ -76,7 +75,6 @@ def _refused(fn):
                 target=str(task_id),
                 outcome=AuditEvent.Outcome.DENIED,
                 actor=actor if not isinstance(actor, str) else None,
-                request=request,
                 data={"refused": exc.message},
             )
             raise
@@ -92,7 +90,6 @@ def warming_start(
     scenario_id: str | None = None,
     duration_days: int | None = None,
     actor: Any = None,
-    request: Any = None,
     now: datetime | None = None,
 ) -> Task:
     """StartWarming: create a running task for an active account with a proxy, move the account
@@ -108,7 +105,6 @@ def warming_start(
             scenario_id=scenario_id or "basic",
             duration_days=duration_days,
             actor=actor,
-            request=request,
             now=now or timezone.now(),
         )
     except Conflict as exc:
@@ -118,14 +114,13 @@ def warming_start(
             target=str(account_id),
             outcome=AuditEvent.Outcome.DENIED,
             actor=actor if not isinstance(actor, str) else None,
-            request=request,
             data={"refused": exc.message, "scenario_id": scenario_id or "basic"},
         )
         raise
 
 
 @transaction.atomic
-def _start(*, account_id, scenario_id, duration_days, actor, request, now) -> Task:
+def _start(*, account_id, scenario_id, duration_days, actor, now) -> Task:
     account = Account.objects.select_for_update().filter(pk=account_id).first()
     if account is None:
         raise NotFound("Account not found.")
@@ -152,7 +147,6 @@ def _start(*, account_id, scenario_id, duration_days, actor, request, now) -> Ta
         new_status=AccountStatus.WARMING,
         reason=f"warming task {task.pk} started",
         actor=actor or ENGINE,
-        request=request,
     )
     plan_next_days([TaskRow(task.pk, scenario.pk, 0, task.total_days, task.seed)], now=now)
     refresh_next_action_at([task.pk])
@@ -161,7 +155,6 @@ def _start(*, account_id, scenario_id, duration_days, actor, request, now) -> Ta
         task,
         "start",
         actor=actor,
-        request=request,
         scenario_id=scenario.pk,
         total_days=task.total_days,
     )
@@ -171,7 +164,7 @@ def _start(*, account_id, scenario_id, duration_days, actor, request, now) -> Ta
 
 @_refused
 @transaction.atomic
-def warming_pause(*, task_id: int, actor: Any = None, request: Any = None) -> Task:
+def warming_pause(*, task_id: int, actor: Any = None) -> Task:
     """PauseWarming: no action starts after this returns (an action already claimed by a worker
     finishes and is recorded). Conflict unless the task is running."""
     task = _lock(task_id)
@@ -182,14 +175,14 @@ def warming_pause(*, task_id: int, actor: Any = None, request: Any = None) -> Ta
     task.paused_at = timezone.now()
     task.next_action_at = None
     task.save(update_fields=["status", "paused_at", "next_action_at", "updated_at"])
-    _audit(task, "pause", actor=actor, request=request)
+    _audit(task, "pause", actor=actor)
     _status_event(task, previous)
     return task
 
 
 @_refused
 @transaction.atomic
-def warming_resume(*, task_id: int, actor: Any = None, request: Any = None) -> Task:
+def warming_resume(*, task_id: int, actor: Any = None) -> Task:
     """ResumeWarming: the day and its remaining actions shift by the length of the pause, so
     nothing bursts out at once. Conflict unless the task is paused."""
     task = _lock(task_id)
@@ -211,14 +204,14 @@ def warming_resume(*, task_id: int, actor: Any = None, request: Any = None) -> T
     task.save(update_fields=["status", "paused_at", "day_ends_at", "updated_at"])
     refresh_next_action_at([task.pk])
     task.refresh_from_db()
-    _audit(task, "resume", actor=actor, request=request, paused_seconds=int(shift.total_seconds()))
+    _audit(task, "resume", actor=actor, paused_seconds=int(shift.total_seconds()))
     _status_event(task, previous)
     return task
 
 
 @_refused
 @transaction.atomic
-def warming_stop(*, task_id: int, actor: Any = None, request: Any = None, reason: str = "") -> Task:
+def warming_stop(*, task_id: int, actor: Any = None, reason: str = "") -> Task:
     """StopWarming: ends the task for good (status failed, error says who stopped it); actions
     not yet claimed are skipped; the account returns to active. Conflict if already ended."""
     task = _lock(task_id)
@@ -230,7 +223,6 @@ def warming_stop(*, task_id: int, actor: Any = None, request: Any = None, reason
         WarmingStatus.FAILED,
         error=f"stopped by {who}" + (f": {reason}" if reason else ""),
         actor=actor,
-        request=request,
         audit_action="stop",
     )
     return task
@@ -238,7 +230,7 @@ def warming_stop(*, task_id: int, actor: Any = None, request: Any = None, reason
 
 def warming_fail(*, task: Task, error: str, actor: Any = ENGINE) -> None:
     """End a locked task as failed (failure threshold, account no longer usable)."""
-    _end(task, WarmingStatus.FAILED, error=error, actor=actor, request=None, audit_action="fail")
+    _end(task, WarmingStatus.FAILED, error=error, actor=actor, audit_action="fail")
 
 
 @transaction.atomic
@@ -263,15 +255,11 @@ def warming_complete_if_done(*, task_id: int, now: datetime | None = None) -> st
         task_id=task.pk, status__in=[ActionStatus.QUEUED, ActionStatus.RUNNING]
     ).exists():
         return "in-flight"
-    _end(
-        task, WarmingStatus.COMPLETED, error="", actor=ENGINE, request=None, audit_action="complete"
-    )
+    _end(task, WarmingStatus.COMPLETED, error="", actor=ENGINE, audit_action="complete")
     return "completed"
 
 
-def _end(
-    task: Task, status: str, *, error: str, actor: Any, request: Any, audit_action: str
-) -> None:
+def _end(task: Task, status: str, *, error: str, actor: Any, audit_action: str) -> None:
     now = timezone.now()
     WarmingAction.objects.filter(
         task_id=task.pk, status__in=[ActionStatus.PLANNED, ActionStatus.QUEUED]
@@ -285,12 +273,12 @@ def _end(
     if status == WarmingStatus.COMPLETED:
         task.progress = 100
     task.save()
-    _release_account(task, actor=actor, request=request, why=audit_action)
-    _audit(task, audit_action, actor=actor, request=request, status=status, error=error)
+    _release_account(task, actor=actor, why=audit_action)
+    _audit(task, audit_action, actor=actor, status=status, error=error)
     _status_event(task, previous)
 
 
-def _release_account(task: Task, *, actor: Any, request: Any, why: str) -> None:
+def _release_account(task: Task, *, actor: Any, why: str) -> None:
     """Back to active, unless something else (a ban, a suspension) moved the account since."""
     current = Account.objects.filter(pk=task.account_id).values_list("status", flat=True).first()
     if current != AccountStatus.WARMING:
@@ -303,5 +291,4 @@ def _release_account(task: Task, *, actor: Any, request: Any, why: str) -> None:
             new_status=AccountStatus.ACTIVE,
             reason=f"warming task {task.pk}: {why}",
             actor=actor or ENGINE,
-            request=request,
         )

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.drivers import ActionRequest, ActionResult, ProxyRef, driver_for
 from accounts.models import AccountStatus
-from secrets_app.registry import setting_get
+from core.registry import setting_get
 
 from ..events import event_publish
 from ..models import ActionStatus, WarmingAction, WarmingStatus, WarmingTask

@@ -1,4 +1,4 @@
-"""Creating and changing warming scenarios (definitions validated by scenarios.py)."""
+"""Creating and changing warming scenarios (definitions validated by definitions.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db import transaction
 
-from config.errors import Conflict, InvalidArgument
-from secrets_app.services.audit import audit_record
+from accounts.warming.definitions import scenario_validate
+from core.audit import audit_record
+from core.errors import Conflict, InvalidArgument
 
 from ..models import Scenario
-from ..scenarios import scenario_validate
 
 
 @transaction.atomic
@@ -21,7 +21,6 @@ def scenario_create(
     description: str = "",
     definition: Any,
     actor: Any = None,
-    request: Any = None,
 ) -> Scenario:
     """Create a scenario. InvalidArgument for a bad definition, Conflict for a taken id."""
     scenario_validate(definition)
@@ -35,7 +34,6 @@ def scenario_create(
         target_type="warming_scenario",
         target=id,
         actor=actor,
-        request=request,
         data={"total_days": definition["total_days"]},
     )
     return scenario
@@ -49,7 +47,6 @@ def scenario_update(
     name: str | None = None,
     description: str | None = None,
     actor: Any = None,
-    request: Any = None,
 ) -> Scenario:
     """Replace a scenario's definition. Running tasks pick it up from their next day on."""
     scenario_validate(definition)
@@ -67,7 +64,6 @@ def scenario_update(
         target_type="warming_scenario",
         target=id,
         actor=actor,
-        request=request,
         data={"total_days": definition["total_days"]},
     )
     return scenario

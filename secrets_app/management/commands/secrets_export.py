@@ -5,7 +5,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import InvalidArgument
+from core.errors import InvalidArgument
 from secrets_app.services.bundle import secrets_export
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import InvalidArgument
+from core.errors import InvalidArgument
 from secrets_app.services.bundle import secrets_import
 
 from .secrets_export import passphrase_from

@@ -7,10 +7,12 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
-from ...models import AuditEvent, Token, User
-from ...security import ip_in_networks
-from ..audit import audit_record
-from .common import _STATE, _TOMBSTONE, TokenContext, TokenRefused, hash_token
+from core.audit import audit_record
+from core.models import AuditEvent
+from core.networks import ip_in_networks
+
+from ...models import Token, User
+from .common import STATE_PREFIX, TOMBSTONE_PREFIX, TokenContext, TokenRefused, hash_token
 
 
 def _state_of(token: Token) -> dict:
@@ -57,10 +59,10 @@ def token_authenticate(
     """Check a presented token and, unless `spend` is False (lookup-self), spend one use of
     it. Raises TokenRefused."""
     digest = hash_token(raw)
-    cached = cache.get_many([_STATE + digest, _TOMBSTONE + digest])
-    if _TOMBSTONE + digest in cached:
+    cached = cache.get_many([STATE_PREFIX + digest, TOMBSTONE_PREFIX + digest])
+    if TOMBSTONE_PREFIX + digest in cached:
         _refuse("revoked", None, ip, audit)
-    state = cached.get(_STATE + digest)
+    state = cached.get(STATE_PREFIX + digest)
     if state is None:
         token = Token.objects.select_related("user").filter(token_hash=digest).first()
         if token is None:
@@ -74,7 +76,7 @@ def token_authenticate(
             )
             timeout = min(settings.TOKEN_CACHE_SECONDS, remaining)
             if timeout > 0:
-                cache.set(_STATE + digest, state, timeout=timeout)
+                cache.set(STATE_PREFIX + digest, state, timeout=timeout)
     if state["revoked"]:
         _refuse("revoked", state, ip, audit)
     if state["expires_at"] is not None and state["expires_at"] <= timezone.now().timestamp():

@@ -13,15 +13,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from config.errors import InvalidArgument, Unauthenticated
+from core.durations import parse_duration
+from core.errors import InvalidArgument, Unauthenticated
 
-from ...durations import parse_duration
 from ...models import Token
 
 ACCESS_PREFIX = "pvt."
 REFRESH_PREFIX = "pvr."
-_STATE = "tok:"
-_TOMBSTONE = "tokrev:"
+STATE_PREFIX = "tok:"
+TOMBSTONE_PREFIX = "tokrev:"
 
 
 class TokenRefused(Unauthenticated):
@@ -45,7 +45,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _new_secret(prefix: str) -> str:
+def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
@@ -117,18 +117,19 @@ class IssuedToken:
         }
 
 
-def _forget(digests: list[str], *, tombstone: bool) -> None:
+def token_state_forget(digests: list[str], *, tombstone: bool) -> None:
     if not digests:
         return
-    cache.delete_many([_STATE + d for d in digests])
+    cache.delete_many([STATE_PREFIX + d for d in digests])
     if tombstone:
         # Covers a request that read the old state just before the revocation and is about to
         # cache it: its cached copy expires within TOKEN_CACHE_SECONDS, the tombstone outlives it.
         cache.set_many(
-            {_TOMBSTONE + d: 1 for d in digests}, timeout=settings.TOKEN_CACHE_SECONDS * 2 + 60
+            {TOMBSTONE_PREFIX + d: 1 for d in digests},
+            timeout=settings.TOKEN_CACHE_SECONDS * 2 + 60,
         )
 
 
 def tokens_forget(digests: list[str]) -> None:
     """Drop cached state of tokens whose rows are gone (user deleted) and leave tombstones."""
-    _forget(digests, tombstone=True)
+    token_state_forget(digests, tombstone=True)

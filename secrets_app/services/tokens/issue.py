@@ -10,25 +10,25 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from core.audit import audit_record
+from core.durations import MAX_DURATION
+from core.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from core.security import security_config
+from secrets_app.policy_names import policies_grantable_by
 
-from ...durations import MAX_DURATION
 from ...models import ApiClient, RefreshToken, Token, User
-from ...policies import policies_grantable_by
-from ...security import security_config
-from ..audit import audit_record
 from .common import (
     ACCESS_PREFIX,
     REFRESH_PREFIX,
     IssuedToken,
     TokenContext,
-    _forget,
-    _new_secret,
     hash_token,
+    new_secret,
     parse_cidrs,
     parse_ttl,
+    token_state_forget,
 )
-from .revoke import _revoke_family
+from .revoke import token_family_revoke
 
 
 def token_issue(
@@ -49,7 +49,6 @@ def token_issue(
     meta: dict | None = None,
     family: uuid.UUID | None = None,
     actor: Any = None,
-    request: Any = None,
 ) -> IssuedToken:
     """Create a token for `user`. Policies default to all the creator may grant and may not
     exceed them (PermissionDenied); TTL is capped by the security configuration
@@ -101,8 +100,8 @@ def token_issue(
     if parent and parent.expires_at:
         expires_at = min(expires_at, parent.expires_at)
 
-    raw = _new_secret(ACCESS_PREFIX)
-    refresh_raw = _new_secret(REFRESH_PREFIX) if with_refresh else None
+    raw = new_secret(ACCESS_PREFIX)
+    refresh_raw = new_secret(REFRESH_PREFIX) if with_refresh else None
     with transaction.atomic():
         token = Token.objects.create(
             token_hash=hash_token(raw),
@@ -138,7 +137,6 @@ def token_issue(
             target_type="token",
             target=token.accessor,
             actor=actor or user,
-            request=request,
             data={
                 "user": user.username,
                 "policies": requested,
@@ -181,7 +179,7 @@ def token_lookup(context: TokenContext) -> dict:
 # --- renewal and revocation ------------------------------------------------------------------
 
 
-def token_renew_with_refresh(*, refresh_raw: str, ip: str = "", request: Any = None) -> IssuedToken:
+def token_renew_with_refresh(*, refresh_raw: str) -> IssuedToken:
     """Exchange a refresh token for a new access token and a new refresh token.
 
     A refresh token works once. Presenting one that was already used revokes every access and
@@ -224,24 +222,21 @@ def token_renew_with_refresh(*, refresh_raw: str, ip: str = "", request: Any = N
                 scope=old.scope if old else "",
                 with_refresh=True,
                 family=refresh.family,
-                request=request,
             )
             audit_record(
                 action="token.renew",
                 target_type="token",
                 target=issued.token.accessor,
                 actor=user,
-                ip=ip,
-                request=request,
                 data={"previous": old.accessor if old else None, "family": str(refresh.family)},
             )
     if reused:
-        _revoke_family(refresh.family, reason="refresh_reuse", request=request)
+        token_family_revoke(refresh.family, reason="refresh_reuse")
         raise Unauthenticated("Refresh token already used: the whole session has been revoked.")
     return issued
 
 
-def token_renew_self(*, context: TokenContext, increment: Any = None, request: Any = None) -> dict:
+def token_renew_self(*, context: TokenContext, increment: Any = None) -> dict:
     """Extend the calling token's TTL (Vault renew-self), capped at its max expiry.
 
     Returns {"token": Token, "capped": bool}.
@@ -256,12 +251,11 @@ def token_renew_self(*, context: TokenContext, increment: Any = None, request: A
         capped = bool(token.max_expires_at and wanted > token.max_expires_at)
         token.expires_at = min(wanted, token.max_expires_at) if token.max_expires_at else wanted
         token.save(update_fields=["expires_at"])
-        _forget([token.token_hash], tombstone=False)
+        token_state_forget([token.token_hash], tombstone=False)
         audit_record(
             action="token.renew_self",
             target_type="token",
             target=token.accessor,
-            request=request,
             data={"expire_time": token.expires_at.isoformat(), "capped": capped},
         )
     return {"token": token, "capped": capped}

@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+
 from ...models import RefreshToken, Token
-from ..audit import audit_record
-from .common import _forget, hash_token
+from .common import hash_token, token_state_forget
 
 
 def _descendant_ids(root_ids: list) -> list:
@@ -23,7 +24,7 @@ def _descendant_ids(root_ids: list) -> list:
 
 
 def tokens_revoke(
-    tokens_qs, *, reason: str, actor: Any = None, request: Any = None, action: str = "token.revoke"
+    tokens_qs, *, reason: str, actor: Any = None, action: str = "token.revoke"
 ) -> int:
     """Revoke the tokens of a queryset and all their descendants. Idempotent; returns count."""
     root_ids = list(tokens_qs.values_list("pk", flat=True))
@@ -44,43 +45,40 @@ def tokens_revoke(
                 target_type="token",
                 target=",".join(accessor for _, accessor in rows[:20]),
                 actor=actor,
-                request=request,
                 data={"reason": reason, "count": len(rows)},
             )
-    _forget([digest for digest, _ in rows], tombstone=True)
+    token_state_forget([digest for digest, _ in rows], tombstone=True)
     return len(rows)
 
 
-def token_revoke_raw(*, raw: str, actor: Any = None, request: Any = None) -> None:
+def token_revoke_raw(*, raw: str, actor: Any = None) -> None:
     """Revoke an access or refresh token presented in clear (OAuth revocation). Reveals nothing:
     an unknown or dead token is accepted silently."""
     digest = hash_token(raw or "")
     tokens = Token.objects.filter(token_hash=digest)
     if tokens.exists():
-        tokens_revoke(tokens, reason="revoked by holder", actor=actor, request=request)
+        tokens_revoke(tokens, reason="revoked by holder", actor=actor)
         return
     refresh = RefreshToken.objects.filter(token_hash=digest).first()
     if refresh is not None:
-        _revoke_family(refresh.family, reason="refresh token revoked", request=request)
+        token_family_revoke(refresh.family, reason="refresh token revoked")
 
 
-def token_revoke_accessor(*, accessor: str, actor: Any = None, request: Any = None) -> int:
+def token_revoke_accessor(*, accessor: str, actor: Any = None) -> int:
     return tokens_revoke(
         Token.objects.filter(accessor=accessor),
         reason="revoked by accessor",
         actor=actor,
-        request=request,
     )
 
 
-def _revoke_family(family: uuid.UUID, *, reason: str, request: Any = None) -> int:
+def token_family_revoke(family: uuid.UUID, *, reason: str) -> int:
     RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     return tokens_revoke(
         Token.objects.filter(family=family),
         reason=reason,
-        request=request,
         action="token.revoke_family",
     )
 
@@ -92,4 +90,4 @@ def user_tokens_forget(user_id: int) -> None:
             "token_hash", flat=True
         )
     )
-    _forget(digests, tombstone=False)
+    token_state_forget(digests, tombstone=False)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from secrets_app.registry import setting_set
+from core.registry import setting_set
 
 
 @pytest.fixture(autouse=True)

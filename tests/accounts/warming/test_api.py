@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus
 from accounts.warming.models import ActionStatus, WarmingAction, WarmingTask
-from secrets_app.models import AuditEvent
+from core.models import AuditEvent
 
 from .factories import AccountFactory
 from .helpers import FAST, fast_scenario

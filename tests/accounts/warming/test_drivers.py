@@ -9,8 +9,8 @@ import pytest
 
 from accounts.drivers import ActionRequest, RegisterRequest, driver_for
 from accounts.drivers.sandbox import SandboxDriver
-from config.errors import InvalidArgument
-from secrets_app.registry import setting_set
+from core.errors import InvalidArgument
+from core.registry import setting_set
 
 pytestmark = pytest.mark.django_db
 

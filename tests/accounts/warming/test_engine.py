@@ -21,8 +21,8 @@ from accounts.warming.services import (
     warming_stop,
 )
 from accounts.warming.services.runner import _claim
-from secrets_app.models import AuditEvent
-from secrets_app.registry import setting_set
+from core.models import AuditEvent
+from core.registry import setting_set
 
 from .factories import AccountFactory
 from .helpers import fast_scenario, make_due
@@ -225,8 +225,8 @@ def test_account_banned_mid_warming_fails_the_task_before_its_next_action(collec
 
 def test_overlapping_ticks_never_run_together():
     from accounts.warming.tasks import warming_tick_task
-    from secrets_app.jobs import job_lock
-    from secrets_app.models import JobRun
+    from core.jobs import job_lock
+    from core.models import JobRun
 
     with job_lock("warming.tick", 55) as held:
         assert held

@@ -19,7 +19,7 @@ from accounts.warming.engine import warming_tick
 from accounts.warming.models import ActionStatus, WarmingAction, WarmingEvent
 from accounts.warming.services import warming_action_run, warming_pause, warming_start
 from config.celery import app as celery_app
-from secrets_app.registry import setting_set
+from core.registry import setting_set
 
 from .factories import AccountFactory
 from .helpers import fast_scenario, make_due

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from accounts.warming.definitions import plan_day, scenario_validate
 from accounts.warming.models import Scenario
-from accounts.warming.scenarios import plan_day, scenario_validate
-from config.errors import InvalidArgument
+from core.errors import InvalidArgument
 
 pytestmark = pytest.mark.django_db
 

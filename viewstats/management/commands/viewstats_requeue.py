@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from viewstats.services.tasks import tasks_requeue_stale
+from viewstats.services.task_lifecycle import tasks_requeue_stale
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import InvalidArgument
+from core.errors import InvalidArgument
 from secrets_app.models import User
-from viewstats.services.tasks import tasks_submit
+from viewstats.services.task_lifecycle import tasks_submit
 
 
 class Command(BaseCommand):

@@ -1,0 +1,41 @@
+"""GET /api/v1/health: the platform's health check as JSON, 200 or 503."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..health import health_report
+from .fields import enum
+
+
+class HealthCheckSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class HealthSerializer(serializers.Serializer):
+    status = enum(["SERVING", "NOT_SERVING"])
+    checks = serializers.DictField(child=HealthCheckSerializer())
+
+
+class HealthView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={200: HealthSerializer, 503: HealthSerializer},
+        tags=["health"],
+        operation_id="health",
+        auth=[],
+    )
+    def get(self, request):
+        """Database, Redis, broker and beat freshness; 503 when any fails (for load balancers)."""
+        report = health_report()
+        code = 200 if report["status"] == "SERVING" else 503
+        response = Response(report, status=code)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,71 @@
+"""The project's one encrypted field type (text and JSON), on the MultiFernet keyring.
+
+Values are encrypted on save and decrypted on load; a value no key can decrypt raises
+`DecryptionError` instead of leaking ciphertext. Encrypted columns cannot be filtered on.
+`manage.py rotate_encryption_keys` re-encrypts every such column with the primary key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from core import crypto
+
+
+class EncryptedTextField(models.TextField):
+    description = "Text encrypted at rest with the project keyring"
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def _label(self) -> str:
+        model = getattr(self, "model", None)
+        return f"{model._meta.label}.{self.name}" if model else "value"
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return self.decode(crypto.decrypt(value, label=self._label()))
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return crypto.encrypt(self.encode(value))
+
+    def get_db_prep_save(self, value, connection):
+        return self.get_prep_value(value)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in ("isnull",):
+            return None
+        return super().get_lookup(lookup_name)
+
+    # text ↔ stored plaintext
+    def encode(self, value: Any) -> str:
+        return str(value)
+
+    def decode(self, plaintext: str) -> Any:
+        return plaintext
+
+
+class EncryptedJSONField(EncryptedTextField):
+    description = "JSON encrypted at rest with the project keyring"
+
+    def encode(self, value: Any) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+    def decode(self, plaintext: str) -> Any:
+        return json.loads(plaintext)
+
+    def value_to_string(self, obj) -> str:
+        return self.encode(self.value_from_object(obj))
+
+
+ENCRYPTED_FIELD_TYPES = (EncryptedTextField,)

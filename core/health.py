@@ -1,0 +1,86 @@
+"""The platform health report for load balancers: database, Redis, broker, beat freshness.
+
+Each check answers "ok" or a failure with a short reason; any failure makes the whole report
+NOT_SERVING (HTTP 503). Beat that never ran yet (fresh install) is reported as "unknown" and
+does not fail the report; beat that ran but not within `health.beat_max_age` does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from core.redis import get_redis
+from core.registry import setting_get
+
+_TIMEOUT = 2
+
+
+def _database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not serving"
+        return {"status": "fail", "detail": type(exc).__name__}
+    return {"status": "ok", "detail": connection.vendor}
+
+
+def _redis() -> dict:
+    client = get_redis()
+    if client is None:
+        return {"status": "ok", "detail": "embedded mode: no Redis configured"}
+    try:
+        client.ping()
+    except Exception as exc:
+        return {"status": "fail", "detail": type(exc).__name__}
+    return {"status": "ok", "detail": ""}
+
+
+def _broker() -> dict:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        return {"status": "ok", "detail": "embedded mode: filesystem broker"}
+    from config.celery import app
+
+    try:
+        with app.connection_for_write(url) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=_TIMEOUT)
+    except Exception as exc:
+        return {"status": "fail", "detail": type(exc).__name__}
+    return {"status": "ok", "detail": ""}
+
+
+def _beat() -> dict:
+    from django_celery_beat.models import PeriodicTask
+
+    from core.models import JobRun
+
+    last_beat = PeriodicTask.objects.filter(enabled=True).aggregate(m=Max("last_run_at"))["m"]
+    last_job = JobRun.objects.aggregate(m=Max("started_at"))["m"]
+    last = max((t for t in (last_beat, last_job) if t is not None), default=None)
+    if last is None:
+        return {"status": "unknown", "detail": "no periodic job has run yet"}
+    age = timezone.now() - last
+    max_age = timedelta(seconds=setting_get("health.beat_max_age"))
+    detail = f"last run {int(age.total_seconds())}s ago"
+    return {"status": "ok" if age <= max_age else "fail", "detail": detail}
+
+
+CHECKS = {"database": _database, "redis": _redis, "broker": _broker, "beat": _beat}
+
+
+def health_report() -> dict:
+    """{"status": "SERVING"|"NOT_SERVING", "checks": {name: {"status", "detail"}}}."""
+    checks = {}
+    for name, check in CHECKS.items():
+        try:
+            checks[name] = check()
+        except Exception as exc:  # a check that cannot run is a failed check
+            checks[name] = {"status": "fail", "detail": type(exc).__name__}
+    serving = all(c["status"] != "fail" for c in checks.values())
+    return {"status": "SERVING" if serving else "NOT_SERVING", "checks": checks}

@@ -1,0 +1,60 @@
+"""The HTTP entry point's context: the client address (settled once, here) and a request id.
+
+`RequestContextMiddleware` runs first. It resolves the client address (believing
+`X-Forwarded-For` only from trusted proxies), takes the caller's `X-Request-ID` if it is
+well-formed or makes one, and opens the actor context (`core.context`) for the request: the
+user is filled in lazily from Django's authentication, and the API's token authentication
+adds the token once it has checked it. The answer carries `X-Request-ID`.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from .context import acting, new_request_id
+from .networks import ip_in_networks
+
+
+def trusted_proxies() -> list:
+    from .registry import setting_get
+
+    return setting_get("security.trusted_proxies")
+
+
+def client_ip(request) -> str:
+    """The client's address: the peer, or the first hop before our trusted proxies."""
+    peer = request.META.get("REMOTE_ADDR", "") or ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not forwarded:
+        return peer
+    proxies = trusted_proxies()
+    if not proxies or not ip_in_networks(peer, proxies):
+        return peer
+    # Walk from the nearest hop back and stop at the first address that is not a trusted proxy.
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not ip_in_networks(hop, proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def request_client_ip(request) -> str:
+    """The address settled by the middleware (or settled now, for a request that bypassed it)."""
+    ip = getattr(request, "client_ip", None)
+    if ip is None:
+        ip = request.client_ip = client_ip(request)
+    return ip
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.client_ip = client_ip(request)
+        request.request_id = new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+        user = SimpleLazyObject(lambda: getattr(request, "user", None))
+        with acting(user=user, ip=request.client_ip, request_id=request.request_id, channel="http"):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response

@@ -1,0 +1,285 @@
+"""The settings registry: typed, documented platform settings that admins change at run time.
+
+Every domain registers its settings (key, type, default, description) in its AppConfig.ready
+or in a `settings_registry.py` module imported there, and reads them with `setting_get`.
+A stored value (SystemSetting row) overrides the default; defaults usually come from
+`django.conf.settings`, i.e. from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from core.durations import parse_duration
+from core.errors import InvalidArgument, NotFound
+
+TYPES = ("int", "bool", "str", "decimal", "duration", "json")
+_CACHE_PREFIX = "setting:v1:"
+_MISSING = "__default__"
+
+# Process-local layer over the shared cache: (expires at, monotonic clock; raw stored JSON or
+# _MISSING). A change made in this process is seen here at once (write-through); other
+# processes see it within SETTINGS_LOCAL_TTL seconds (default 1 s; 0 turns the layer off).
+# Settings are read on every request (the security configuration, limits): this saves a
+# shared-cache round trip per setting read on the hot paths.
+_LOCAL: dict[str, tuple[float, str]] = {}
+
+
+def _local_ttl() -> float:
+    return float(getattr(settings, "SETTINGS_LOCAL_TTL", 1.0))
+
+
+def _local_put(key: str, raw: str) -> None:
+    ttl = _local_ttl()
+    if ttl > 0:
+        _LOCAL[key] = (time.monotonic() + ttl, raw)
+
+
+def settings_forget(keys: Iterable[str] | None = None) -> None:
+    """Drop cached values (all, or `keys`) from this process and the shared cache, so the next
+    read goes to the database: for code that changed SystemSetting rows directly."""
+    if keys is None:
+        _LOCAL.clear()
+        keys = list(_REGISTRY)
+    keys = list(keys)
+    for key in keys:
+        _LOCAL.pop(key, None)
+    cache.delete_many([_CACHE_PREFIX + key for key in keys])
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    type: str
+    default: Any
+    description: str
+    secret: bool = False
+    min_value: Any = None
+    max_value: Any = None
+    choices: tuple = ()
+    validator: Callable[[Any], None] | None = field(default=None, compare=False)
+
+    def default_value(self) -> Any:
+        return self.default() if callable(self.default) else self.default
+
+
+_REGISTRY: dict[str, SettingDef] = {}
+
+
+def register(
+    key: str,
+    type: str,
+    default: Any,
+    description: str,
+    *,
+    secret: bool = False,
+    min_value: Any = None,
+    max_value: Any = None,
+    choices: Iterable = (),
+    validator: Callable[[Any], None] | None = None,
+) -> SettingDef:
+    if type not in TYPES:
+        raise ValueError(f"unknown setting type {type!r}")
+    definition = SettingDef(
+        key, type, default, description, secret, min_value, max_value, tuple(choices), validator
+    )
+    _REGISTRY[key] = definition
+    return definition
+
+
+def definition(key: str) -> SettingDef:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise NotFound(f"Unknown setting {key!r}.") from None
+
+
+def definitions() -> list[SettingDef]:
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+
+
+def coerce(defn: SettingDef, raw: Any) -> Any:
+    """Validate `raw` for `defn` and return the Python value; raises InvalidArgument."""
+    try:
+        value = _coerce_type(defn.type, raw)
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise InvalidArgument(
+            f"{defn.key} expects {defn.type}: {exc}", field="value", code="type_error"
+        ) from None
+    if defn.min_value is not None and value < defn.min_value:
+        raise InvalidArgument(f"{defn.key} must be at least {defn.min_value}.", field="value")
+    if defn.max_value is not None and value > defn.max_value:
+        raise InvalidArgument(f"{defn.key} must be at most {defn.max_value}.", field="value")
+    if defn.choices and value not in defn.choices:
+        raise InvalidArgument(
+            f"{defn.key} must be one of {', '.join(map(str, defn.choices))}.", field="value"
+        )
+    if defn.validator:
+        try:
+            defn.validator(value)
+        except ValueError as exc:
+            raise InvalidArgument(f"{defn.key}: {exc}", field="value") from None
+    return value
+
+
+def _coerce_type(kind: str, raw: Any) -> Any:
+    if kind == "int":
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError("not an integer")
+        return int(raw)
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in {"true", "1", "yes", "on"}:
+            return True
+        if isinstance(raw, str) and raw.strip().lower() in {"false", "0", "no", "off"}:
+            return False
+        if raw in (0, 1):
+            return bool(raw)
+        raise ValueError("not a boolean")
+    if kind == "str":
+        if not isinstance(raw, str | int | float | Decimal) or isinstance(raw, bool):
+            raise ValueError("not a string")
+        return str(raw)
+    if kind == "decimal":
+        if isinstance(raw, bool) or raw is None:
+            raise ValueError("not a decimal")
+        value = Decimal(str(raw))
+        if not value.is_finite():
+            raise ValueError("not a finite decimal")
+        return value
+    if kind == "duration":
+        return parse_duration(raw)
+    if kind == "json":
+        if isinstance(raw, str):
+            try:
+                return json.loads(raw)
+            except json.JSONDecodeError:
+                return raw
+        return raw
+    raise ValueError(kind)
+
+
+def to_json(defn: SettingDef, value: Any) -> Any:
+    return str(value) if defn.type == "decimal" else value
+
+
+def from_json(defn: SettingDef, stored: Any) -> Any:
+    return Decimal(stored) if defn.type == "decimal" else stored
+
+
+def setting_get(key: str) -> Any:
+    """The current value of a registered setting: the stored override or the default."""
+    return settings_get_many([key])[key]
+
+
+def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
+    """Several settings: from this process's short-lived copy, else in one cache round trip,
+    else from the database."""
+    keys = list(keys)
+    defs = {key: definition(key) for key in keys}
+    out: dict[str, Any] = {}
+    if _local_ttl() > 0:
+        now = time.monotonic()
+        for key in keys:
+            hit = _LOCAL.get(key)
+            if hit is not None and hit[0] > now:
+                out[key] = hit[1]
+    wanted = [key for key in keys if key not in out]
+    if wanted:
+        cached = cache.get_many([_CACHE_PREFIX + key for key in wanted])
+        missing = []
+        for key in wanted:
+            hit = cached.get(_CACHE_PREFIX + key)
+            if hit is None:
+                missing.append(key)
+            else:
+                out[key] = hit
+                _local_put(key, hit)
+        if missing:
+            from core.models import SystemSetting
+
+            stored = dict(SystemSetting.objects.filter(key__in=missing).values_list("key", "value"))
+            fresh = {}
+            for key in missing:
+                fresh[key] = json.dumps(stored[key]) if key in stored else _MISSING
+                out[key] = fresh[key]
+            # `add`, not `set`: a reader that read the database before a change must not
+            # overwrite the value the writer put in the cache after it (see setting_set).
+            for key, value in fresh.items():
+                cache.add(_CACHE_PREFIX + key, value, timeout=300)
+    return {
+        key: defs[key].default_value()
+        if out[key] == _MISSING
+        else from_json(defs[key], json.loads(out[key]))
+        for key in keys
+    }
+
+
+def setting_display(defn: SettingDef, value: Any) -> Any:
+    """A value as shown to people and the audit log: secret settings masked."""
+    if defn.secret:
+        return "********" if value not in (None, "") else ""
+    return to_json(defn, value)
+
+
+def setting_set(*, key: str, value: Any, actor=None) -> Any:
+    """Validate and store a setting; audit old and new values (masked for secret settings)."""
+    from core.audit import audit_record
+    from core.models import SystemSetting
+
+    defn = definition(key)
+    new_value = coerce(defn, value)
+    old_value = setting_get(key)
+    with transaction.atomic():
+        SystemSetting.objects.update_or_create(
+            key=key,
+            defaults={
+                "value": to_json(defn, new_value),
+                "updated_at": timezone.now(),
+                "updated_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
+        audit_record(
+            action="setting.change",
+            target_type="setting",
+            target=key,
+            actor=actor,
+            data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
+        )
+    # Write-through once the change is saved, so every process reads the new value at once.
+    raw = json.dumps(to_json(defn, new_value))
+    cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    _local_put(key, raw)
+    return new_value
+
+
+def setting_reset(*, key: str, actor=None) -> Any:
+    """Remove a stored override so the default applies again."""
+    from core.audit import audit_record
+    from core.models import SystemSetting
+
+    defn = definition(key)
+    old_value = setting_get(key)
+    with transaction.atomic():
+        SystemSetting.objects.filter(key=key).delete()
+        audit_record(
+            action="setting.reset",
+            target_type="setting",
+            target=key,
+            actor=actor,
+            data={"old": setting_display(defn, old_value)},
+        )
+    cache.set(_CACHE_PREFIX + key, _MISSING, timeout=300)
+    _local_put(key, _MISSING)
+    return setting_get(key)

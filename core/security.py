@@ -1,0 +1,141 @@
+"""The security configuration: the `security.*` registry settings and a typed view over them.
+
+They govern the HTTP layer (HTTPS, trusted proxies, allowed networks) and identity (token
+lifetimes, login lockout, passwords); admins change them at run time (API and admin).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+
+from core.registry import register, settings_get_many
+
+
+def _cidr_list(value) -> None:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of IP addresses or CIDR networks")
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+
+
+register(
+    "security.require_https",
+    "bool",
+    False,
+    "Refuse plain-HTTP API calls (403) and redirect pages to HTTPS.",
+)
+register(
+    "security.trusted_proxies",
+    "json",
+    lambda: list(settings.TRUSTED_PROXIES),
+    "Networks whose X-Forwarded-For / X-Forwarded-Proto headers are believed.",
+    validator=_cidr_list,
+)
+register(
+    "security.allowed_cidrs",
+    "json",
+    list,
+    "Networks allowed to call the API; empty = everywhere.",
+    validator=_cidr_list,
+)
+register(
+    "security.token_default_ttl",
+    "duration",
+    lambda: settings.TOKEN_DEFAULT_TTL,
+    "TTL of a new token when the request names none.",
+    min_value=1,
+)
+register(
+    "security.token_max_ttl",
+    "duration",
+    lambda: settings.TOKEN_MAX_TTL,
+    "Longest lifetime a token may have, renewals included.",
+    min_value=1,
+)
+register(
+    "security.default_bound_cidrs",
+    "json",
+    list,
+    "Networks new tokens are bound to when the request names none.",
+    validator=_cidr_list,
+)
+register(
+    "security.lockout_threshold",
+    "int",
+    lambda: settings.LOCKOUT_THRESHOLD,
+    "Failed logins of one user within the window before the user is locked out.",
+    min_value=1,
+)
+register(
+    "security.lockout_ip_threshold",
+    "int",
+    lambda: settings.LOCKOUT_THRESHOLD * 4,
+    "Failed logins from one IP address within the window before the address is locked out.",
+    min_value=1,
+)
+register(
+    "security.lockout_window",
+    "duration",
+    lambda: settings.LOCKOUT_WINDOW,
+    "Seconds over which failed logins are counted, and how long a lockout lasts.",
+    min_value=1,
+)
+register(
+    "security.password_min_length",
+    "int",
+    lambda: settings.PASSWORD_MIN_LENGTH,
+    "Minimum length of a user's password.",
+    min_value=8,
+    max_value=128,
+)
+register(
+    "security.refresh_token_ttl",
+    "duration",
+    lambda: settings.REFRESH_TOKEN_TTL,
+    "Lifetime of a refresh token.",
+    min_value=60,
+)
+
+
+FIELDS = (
+    "require_https",
+    "trusted_proxies",
+    "allowed_cidrs",
+    "token_default_ttl",
+    "token_max_ttl",
+    "default_bound_cidrs",
+    "lockout_threshold",
+    "lockout_ip_threshold",
+    "lockout_window",
+    "password_min_length",
+    "refresh_token_ttl",
+)
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    require_https: bool
+    trusted_proxies: list
+    allowed_cidrs: list
+    token_default_ttl: int
+    token_max_ttl: int
+    default_bound_cidrs: list
+    lockout_threshold: int
+    lockout_ip_threshold: int
+    lockout_window: int
+    password_min_length: int
+    refresh_token_ttl: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def security_config() -> SecurityConfig:
+    values = settings_get_many(f"security.{name}" for name in FIELDS)
+    return SecurityConfig(**{name: values[f"security.{name}"] for name in FIELDS})

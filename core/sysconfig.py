@@ -1,0 +1,109 @@
+"""System settings and the security configuration, as the API and the admin change them.
+
+Only admins change them (PermissionDenied otherwise, audited); every change goes through the
+registry's `setting_set`, which audits old and new values (secret settings masked). A security
+update is validated as a whole before anything is stored, so a bad field changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from core.audit import audit_record
+from core.errors import InvalidArgument, PermissionDenied
+from core.models import AuditEvent, SystemSetting
+from core.registry import (
+    coerce,
+    definition,
+    definitions,
+    setting_display,
+    setting_set,
+    settings_get_many,
+)
+from core.security import FIELDS as SECURITY_FIELDS
+from core.security import security_config
+
+
+def _require_admin(user: Any, action: str, target: str) -> None:
+    if getattr(user, "is_admin", False):
+        return
+    audit_record(
+        action=action,
+        target_type="setting",
+        target=target,
+        actor=user,
+        outcome=AuditEvent.Outcome.DENIED,
+        data={"reason": "not admin"},
+    )
+    raise PermissionDenied("Only admins may change settings.")
+
+
+def setting_describe(key: str) -> dict:
+    """{key, value, type, description, default, secret, updated_at} — secret values masked."""
+    return settings_describe([key])[0]
+
+
+def settings_describe(keys: list[str] | None = None) -> list[dict]:
+    defs = [definition(k) for k in keys] if keys is not None else definitions()
+    values = settings_get_many([d.key for d in defs])
+    stored = dict(
+        SystemSetting.objects.filter(key__in=[d.key for d in defs]).values_list("key", "updated_at")
+    )
+    return [
+        {
+            "key": d.key,
+            "value": setting_display(d, values[d.key]),
+            "type": d.type,
+            "description": d.description,
+            "default": setting_display(d, d.default_value()),
+            "secret": d.secret,
+            "updated_at": stored.get(d.key),
+        }
+        for d in defs
+    ]
+
+
+def setting_change(*, key: str, value: Any, user: Any) -> dict:
+    """Validate and store one setting (admins only); returns its description."""
+    definition(key)
+    _require_admin(user, "setting.change", key)
+    if key.startswith("security."):
+        security_update(changes={key.removeprefix("security."): value}, user=user)
+    else:
+        setting_set(key=key, value=value, actor=user)
+    return setting_describe(key)
+
+
+def security_update(*, changes: dict, user: Any) -> dict:
+    """Change any subset of the security configuration (admins only); returns all of it."""
+    _require_admin(user, "security.change", "security")
+    unknown = sorted(set(changes) - set(SECURITY_FIELDS))
+    if unknown:
+        raise InvalidArgument(
+            f"unknown security fields: {', '.join(unknown)}.",
+            field=unknown[0],
+            code="unknown_field",
+        )
+    new = {}
+    errors = []
+    for name, raw in changes.items():
+        try:
+            new[name] = coerce(definition(f"security.{name}"), raw)
+        except InvalidArgument as exc:
+            errors.append({"loc": ["body", name], "msg": exc.message, "type": exc.code})
+    if errors:
+        raise InvalidArgument("invalid security configuration", errors=errors)
+    merged = {**security_config().as_dict(), **new}
+    if merged["token_default_ttl"] > merged["token_max_ttl"]:
+        raise InvalidArgument(
+            "token_default_ttl cannot exceed token_max_ttl.", field="token_default_ttl"
+        )
+    with transaction.atomic():
+        for name, value in new.items():
+            setting_set(key=f"security.{name}", value=value, actor=user)
+    return security_config().as_dict()
+
+
+__all__ = ["security_update", "setting_change", "setting_describe", "settings_describe"]

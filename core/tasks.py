@@ -1,0 +1,72 @@
+"""The Celery entry point's context: every task runs as the actor who queued it.
+
+`PlatformTask` is the app's task base class (`config/celery.py`). Queuing a task copies the
+current actor's user id, token accessor, client address and request id into the message
+headers; running it opens the actor context from them (channel "task"), so audit records
+written by a task say who asked for the work, and logs share the request id. A task queued
+by the system (beat) runs as the system with a fresh request id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+from django.utils.functional import SimpleLazyObject
+
+from .context import acting, current_actor, new_request_id
+
+HEADER = "platform_actor"
+
+
+def _load_user(user_id: int) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def actor_headers() -> dict:
+    actor = current_actor()
+    user = actor.authenticated_user
+    return {
+        "user_id": getattr(user, "pk", None),
+        "accessor": actor.accessor,
+        "ip": actor.ip,
+        "request_id": actor.request_id,
+    }
+
+
+class PlatformTask(Task):
+    def apply_async(
+        self,
+        args=None,
+        kwargs=None,
+        task_id=None,
+        producer=None,
+        link=None,
+        link_error=None,
+        shadow=None,
+        **options,
+    ):
+        headers = dict(options.pop("headers", None) or {})
+        headers.setdefault(HEADER, actor_headers())
+        return super().apply_async(
+            args, kwargs, task_id, producer, link, link_error, shadow, headers=headers, **options
+        )
+
+    def __call__(self, *args, **kwargs):
+        sent = (getattr(self.request, "headers", None) or {}).get(HEADER)
+        if sent is None:  # Celery may flatten custom headers into the request itself
+            sent = getattr(self.request, HEADER, None)
+        sent = sent if isinstance(sent, dict) else {}
+        user_id = sent.get("user_id")
+        user = SimpleLazyObject(lambda: _load_user(user_id)) if user_id else None
+        with acting(
+            user=user,
+            token=None,
+            accessor=str(sent.get("accessor") or ""),
+            ip=str(sent.get("ip") or ""),
+            request_id=new_request_id(sent.get("request_id") or self.request.id),
+            channel="task",
+        ):
+            return super().__call__(*args, **kwargs)

@@ -1,0 +1,113 @@
+"""The shape of the code: services know no HTTP, private names stay private, no import cycles."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("core", "secrets_app", "accounts", "proxyshop", "viewstats")
+
+
+def _modules(predicate) -> list[Path]:
+    out = []
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if "migrations" in rel.parts:
+                continue
+            if predicate(rel):
+                out.append(path)
+    return sorted(out)
+
+
+def _is_service(rel: Path) -> bool:
+    return "services" in rel.parts or rel.name == "selectors.py"
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@pytest.mark.parametrize("path", _modules(_is_service), ids=lambda p: str(p.relative_to(ROOT)))
+def test_service_functions_take_no_http_request(path):
+    """Every interface (REST, pages, admin, tasks, gRPC, bot) calls the same services: they
+    take domain arguments, and the actor context (core.context) says who is acting."""
+    tree = ast.parse(path.read_text())
+    offenders = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            for arg in args:
+                annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+                if (
+                    arg.arg in ("request", "req")
+                    or "HttpRequest" in annotation
+                    or ("Request" in annotation and "rest_framework" in annotation)
+                ):
+                    offenders.append(f"{node.name}({arg.arg})")
+    assert not offenders, f"{path.name}: {offenders}"
+
+
+def test_service_signatures_walked_at_run_time():
+    """The same check on the imported functions (catches `**kwargs`-built signatures)."""
+    import importlib
+
+    checked = 0
+    for path in _modules(_is_service):
+        module = importlib.import_module(_module_name(path))
+        for name, fn in vars(module).items():
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__:
+                assert "request" not in inspect.signature(fn).parameters, (
+                    f"{module.__name__}.{name}"
+                )
+                checked += 1
+    assert checked > 100
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _private_imports(path: Path) -> list[str]:
+    """`from m import _name`, and `m._name` where `m` is a module of ours imported here."""
+    tree = ast.parse(path.read_text())
+    found = []
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            ours = node.level > 0 or (node.module or "").split(".")[0] in APPS
+            for alias in node.names:
+                if _private(alias.name):
+                    found.append(f"from {'.' * node.level}{node.module or ''} import {alias.name}")
+                elif ours and alias.name[:1].islower():
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in APPS:
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_names():
+    offenders = {}
+    for path in _modules(lambda rel: True):
+        names = _private_imports(path)
+        if names:
+            offenders[str(path.relative_to(ROOT))] = names
+    assert not offenders, offenders
