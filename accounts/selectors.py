@@ -2,70 +2,27 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
+from core.filters import filter_queryset
+
+from .filters import AccountFilter, ProxyFilter
 from .models import Account, AccountStatus, Platform, Proxy, SmsActivation
 
 
-def _has_tag(tag: str) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(tags__contains=[tag])
-    # SQLite (embedded mode) has no JSON containment: match the JSON-encoded element.
-    return Q(tags__icontains=json.dumps(tag))
-
-
-def account_list(
-    *,
-    platform: str = "",
-    status: str = "",
-    tag: str = "",
-    has_proxy: bool | None = None,
-    q: str = "",
-) -> QuerySet[Account]:
-    """Accounts matching every given filter, newest first. `q` searches logins and tags."""
+def account_list(*, filters: Mapping | None = None, lenient: bool = False) -> QuerySet[Account]:
+    """Accounts matching `filters` (AccountFilter: platform, status, tag, has_proxy, q), newest
+    first. Bad filter values raise InvalidArgument, or are ignored with `lenient`."""
     qs = Account.objects.all().order_by("-created_at", "-id")
-    if platform:
-        qs = qs.filter(platform=platform)
-    if status:
-        qs = qs.filter(status=status)
-    if tag:
-        qs = qs.filter(_has_tag(tag))
-    if has_proxy is not None:
-        qs = qs.filter(proxy__isnull=not has_proxy)
-    if q:
-        qs = qs.filter(Q(login__icontains=q) | _has_tag(q))
-    return qs
+    return filter_queryset(AccountFilter, filters, qs, lenient=lenient)
 
 
-def proxy_list(
-    *,
-    health: str = "",
-    country: str = "",
-    provider: str = "",
-    free: bool | None = None,
-) -> QuerySet[Proxy]:
+def proxy_list(*, filters: Mapping | None = None) -> QuerySet[Proxy]:
+    """Proxies with `bound_accounts`, matching `filters` (ProxyFilter), oldest first."""
     qs = Proxy.objects.annotate(bound_accounts=Count("accounts")).order_by("id")
-    if health:
-        qs = qs.filter(health=health)
-    if country:
-        qs = qs.filter(country__iexact=country)
-    if provider:
-        qs = qs.filter(provider__iexact=provider)
-    if free is not None:
-        qs = qs.filter(bound_accounts=0) if free else qs.filter(bound_accounts__gt=0)
-    return qs
-
-
-def sms_activation_list(*, status: str = "", service: str = "") -> QuerySet[SmsActivation]:
-    qs = SmsActivation.objects.all().order_by("-created_at")
-    if status:
-        qs = qs.filter(status=status)
-    if service:
-        qs = qs.filter(service=service)
-    return qs
+    return filter_queryset(ProxyFilter, filters, qs)
 
 
 def fleet_dashboard() -> dict:

@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from core.filters import filter_values
+
+from .filters import AccountFilter
 from .models import AccountStatus, Platform
 from .selectors import account_list, fleet_dashboard
 
@@ -16,17 +19,9 @@ from .selectors import account_list, fleet_dashboard
 def fleet_overview(request):
     if not getattr(request.user, "is_operator", False):
         raise PermissionDenied
-    platform = request.GET.get("platform", "")
-    status = request.GET.get("status", "")
-    filters = {
-        "platform": platform if platform in Platform.values else "",
-        "status": status if status in AccountStatus.values else "",
-        "tag": request.GET.get("tag", "").strip(),
-        "q": request.GET.get("q", "").strip(),
-    }
-    page = Paginator(account_list(**filters).select_related("proxy"), 50).get_page(
-        request.GET.get("page")
-    )
+    filters = filter_values(AccountFilter, request.GET, lenient=True)
+    accounts = account_list(filters=filters).select_related("proxy")
+    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     context = {
         "data": fleet_dashboard(),
         "page": page,

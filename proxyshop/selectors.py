@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,18 +12,19 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidArgument, NotFound
+from core.filters import filter_queryset
 from core.jobs import job_is_locked
 from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
 
 from .cache import catalog_cached
+from .filters import CatalogFilter
 from .models import (
     LedgerEntry,
     Order,
     OrderStatus,
     Product,
     ProductState,
-    ProductType,
     SyncRun,
     Wallet,
 )
@@ -31,33 +33,10 @@ SYNC_TASK_NAME = "proxyshop: sync provider inventory"
 SYNC_JOB = "proxyshop.sync"
 
 
-def catalog_queryset(
-    *,
-    country_code: str | None = None,
-    city: str | None = None,
-    type: str | None = None,
-    isp: str | None = None,
-    max_speed: int | None = None,
-) -> QuerySet[Product]:
-    """Products for sale matching the catalogue filters."""
+def catalog_queryset(*, filters: Mapping | None = None) -> QuerySet[Product]:
+    """Products for sale matching the catalogue filters (CatalogFilter)."""
     qs = Product.objects.filter(state=ProductState.AVAILABLE)
-    if country_code:
-        qs = qs.filter(country_code=country_code.upper())
-    if city:
-        qs = qs.filter(city__iexact=city)
-    if type:
-        if type not in ProductType.values:
-            raise InvalidArgument(
-                f"type must be one of {', '.join(ProductType.values)}.",
-                field="type",
-                location="query",
-            )
-        qs = qs.filter(type=type)
-    if isp:
-        qs = qs.filter(isp__icontains=isp)
-    if max_speed is not None:
-        qs = qs.filter(speed__isnull=False, speed__lte=max_speed)
-    return qs
+    return filter_queryset(CatalogFilter, filters, qs)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -80,7 +59,7 @@ def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict:
     price = _money(values["proxyshop.price"])
 
     def compute() -> dict:
-        qs = catalog_queryset(**filters).order_by("id")
+        qs = catalog_queryset(filters=filters).order_by("id")
         rows = qs[page * page_size : (page + 1) * page_size].values(
             "id", "proxy_id", "country", "country_code", "city", "isp", "type", "speed"
         )

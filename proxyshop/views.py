@@ -13,35 +13,19 @@ from django.views.decorators.http import require_POST
 
 from core.audit import audit_record
 from core.errors import DomainError
+from core.filters import filter_values
 from core.registry import setting_get
 
 from . import selectors
+from .filters import CatalogFilter
 from .models import Product, ProductState, ProductType
 from .services import order_refund, proxy_purchase
 from .services.common import shop_price
 
-FILTERS = ("country_code", "city", "type", "isp", "max_speed")
-
-
-def _filters(request) -> dict:
-    out = {}
-    for key in FILTERS:
-        value = request.GET.get(key, "").strip()
-        if not value:
-            continue
-        if key == "max_speed":
-            if not value.isdigit():
-                continue
-            value = int(value)
-        if key == "type" and value not in ProductType.values:
-            continue
-        out[key] = value
-    return out
-
 
 @login_required
 def catalog(request):
-    filters = _filters(request)
+    filters = filter_values(CatalogFilter, request.GET, lenient=True)
     page_size = setting_get("proxyshop.page_size_default")
     try:
         page = max(int(request.GET.get("page", 0)), 0)

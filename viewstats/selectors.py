@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from core.errors import InvalidArgument, NotFound
+from core.errors import NotFound
+from core.filters import filter_queryset
 
-from .models import Platform, Status, ViewReading, ViewTask
+from .filters import ViewTaskFilter
+from .models import Status, ViewReading, ViewTask
 
 
-def task_list(
-    *, user: Any, status: str | None = None, platform: str | None = None
-) -> QuerySet[ViewTask]:
-    """The caller's tasks (an admin sees everyone's), newest first, optionally filtered."""
+def task_list(*, user: Any, filters: Mapping | None = None) -> QuerySet[ViewTask]:
+    """The caller's tasks (an admin sees everyone's), newest first, narrowed by `filters`
+    (ViewTaskFilter: status, platform)."""
     qs = ViewTask.objects.all() if user.is_admin else ViewTask.objects.filter(user=user)
-    if status:
-        if status not in Status.values:
-            raise InvalidArgument(
-                f"status must be one of {', '.join(Status.values)}.",
-                field="status",
-                location="query",
-            )
-        qs = qs.filter(status=status)
-    if platform:
-        if platform not in Platform.values:
-            raise InvalidArgument(
-                f"platform must be one of {', '.join(Platform.values)}.",
-                field="platform",
-                location="query",
-            )
-        qs = qs.filter(platform=platform)
-    return qs.order_by("-created_at", "-id")
+    return filter_queryset(ViewTaskFilter, filters, qs.order_by("-created_at", "-id"))
 
 
 def task_get(*, user: Any, task_id: int) -> ViewTask:

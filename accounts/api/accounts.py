@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pagination import PAGE_PARAMETERS
 from core.api.permissions import IsOperatorRole
 from core.errors import NotFound
+from core.filters import filterset_parameters
 
+from ..filters import AccountFilter
 from ..models import Account
 from ..selectors import account_list
 from ..services.accounts import (
@@ -20,17 +23,9 @@ from ..services.accounts import (
 )
 from ..services.proxies import proxy_for_account
 from . import serializers as s
-from .common import CONFLICT, ERRORS, NOT_FOUND, paginated, query_params
+from .common import CONFLICT, ERRORS, NOT_FOUND, paginated
 
-ACCOUNT_FILTERS = [
-    OpenApiParameter("platform", str, enum=["vk", "telegram", "mail", "max"]),
-    OpenApiParameter("status", str),
-    OpenApiParameter("tag", str, description="accounts carrying this tag"),
-    OpenApiParameter("has_proxy", bool),
-    OpenApiParameter("q", str, description="text search in logins and tags"),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int),
-]
+ACCOUNT_FILTERS = filterset_parameters(AccountFilter, PAGE_PARAMETERS)
 
 
 def _account(account_id: int) -> Account:
@@ -51,8 +46,9 @@ class AccountListView(APIView):
     )
     def get(self, request):
         """ListAccounts: filters platform, status, tag, has_proxy, q; paginated."""
-        filters = query_params(request, s.AccountFilterSerializer)
-        return paginated(self, request, account_list(**filters), s.AccountSerializer)
+        return paginated(
+            self, request, account_list(filters=request.query_params), s.AccountSerializer
+        )
 
     @extend_schema(
         request=s.AccountCreateSerializer,

@@ -20,10 +20,3 @@ def paginated(view, request, queryset, serializer_class):
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
-def query_params(request, serializer_class) -> dict:
-    """Validated query parameters (422 with loc ["query", name] when bad)."""
-    data = serializer_class(data=request.query_params)
-    data.is_valid(raise_exception=True)
-    return {k: v for k, v in data.validated_data.items() if v not in ("", None)}

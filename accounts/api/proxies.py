@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pagination import PAGE_PARAMETERS
 from core.api.permissions import IsOperatorRole
 from core.errors import InvalidArgument
+from core.filters import filterset_parameters
 
+from ..filters import ProxyFilter
 from ..selectors import proxy_list
 from ..services.proxies import (
     proxies_import_lines,
@@ -21,29 +24,23 @@ from ..services.proxies import (
 from ..services.proxy_health import proxy_check_health
 from ..services.proxy_shop import proxy_import_from_shop_order
 from . import serializers as s
-from .common import CONFLICT, ERRORS, EXHAUSTED, NOT_FOUND, paginated, query_params
+from .common import CONFLICT, ERRORS, EXHAUSTED, NOT_FOUND, paginated
 
 
 class ProxyListView(APIView):
     permission_classes = [IsOperatorRole]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("health", str, enum=["unknown", "alive", "dead"]),
-            OpenApiParameter("country", str),
-            OpenApiParameter("provider", str),
-            OpenApiParameter("free", bool, description="only proxies without accounts"),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
-        ],
+        parameters=filterset_parameters(ProxyFilter, PAGE_PARAMETERS),
         responses={200: s.ProxyListSerializer(many=True), **ERRORS},
         tags=["proxies"],
         operation_id="proxies_list",
     )
     def get(self, request):
         """The pool with health and the number of bound accounts (no passwords)."""
-        filters = query_params(request, s.ProxyFilterSerializer)
-        return paginated(self, request, proxy_list(**filters), s.ProxyListSerializer)
+        return paginated(
+            self, request, proxy_list(filters=request.query_params), s.ProxyListSerializer
+        )
 
     @extend_schema(
         request=s.ProxyCreateSerializer,

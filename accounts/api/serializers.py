@@ -48,14 +48,6 @@ class AccountCreateSerializer(serializers.Serializer):
     status = enum([AccountStatus.CREATING, AccountStatus.ACTIVE], required=False)
 
 
-class AccountFilterSerializer(serializers.Serializer):
-    platform = enum(Platform.choices, required=False)
-    status = enum(AccountStatus.choices, required=False)
-    tag = serializers.CharField(required=False)
-    has_proxy = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False)
-
-
 class CredentialsSerializer(serializers.Serializer):
     """The seed's GetCredentialsResponse."""
 
@@ -130,13 +122,6 @@ class ProxyListSerializer(serializers.ModelSerializer):
             "bound_accounts",
             "created_at",
         ]
-
-
-class ProxyFilterSerializer(serializers.Serializer):
-    health = enum(Proxy.Health.choices, required=False)
-    country = serializers.CharField(required=False)
-    provider = serializers.CharField(required=False)
-    free = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class ProxyCreateSerializer(serializers.Serializer):

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import Count, Q, QuerySet, Sum
 
 from core.errors import NotFound
+from core.filters import filter_queryset
 
+from .filters import WarmingTaskFilter
 from .models import ActionStatus, Scenario, WarmingAction, WarmingStatus, WarmingTask
 
 FINISHED = [ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.UNKNOWN]
 
 
-def task_list(
-    *,
-    status: str | None = None,
-    account_id: int | None = None,
-    scenario_id: str | None = None,
-    platform: str | None = None,
-) -> QuerySet:
-    tasks = WarmingTask.objects.select_related("account")
-    if status:
-        tasks = tasks.filter(status=status)
-    if account_id:
-        tasks = tasks.filter(account_id=account_id)
-    if scenario_id:
-        tasks = tasks.filter(scenario_id=scenario_id)
-    if platform:
-        tasks = tasks.filter(account__platform=platform)
-    return tasks.order_by("-created_at", "-id")
+def task_list(*, filters: Mapping | None = None) -> QuerySet:
+    """Warming tasks matching `filters` (WarmingTaskFilter), newest first."""
+    tasks = WarmingTask.objects.select_related("account").order_by("-created_at", "-id")
+    return filter_queryset(WarmingTaskFilter, filters, tasks)
 
 
 def task_get(*, task_id: int) -> WarmingTask:

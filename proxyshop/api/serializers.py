@@ -17,14 +17,21 @@ def Money(**kwargs) -> serializers.DecimalField:  # noqa: N802 - reads like a fi
     )
 
 
-class ShopCatalogQuerySerializer(serializers.Serializer):
+class ShopCatalogPageQuerySerializer(serializers.Serializer):
+    """The catalogue's 0-based paging (its filters are proxyshop.filters.CatalogFilter)."""
+
+    page = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=10**6)
+
+
+class ShopCatalogFilterSerializer(serializers.Serializer):
+    """The catalogue filters in a request body (batch purchase); CatalogFilter applies them."""
+
     country_code = serializers.CharField(required=False, max_length=8)
     city = serializers.CharField(required=False, max_length=100)
     type = serializers.ChoiceField(choices=ProductType.values, required=False)
     isp = serializers.CharField(required=False, max_length=200)
-    max_speed = serializers.IntegerField(required=False, min_value=0)
-    page = serializers.IntegerField(required=False, min_value=0, default=0)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    max_speed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
 
 
 class ShopCatalogItemSerializer(serializers.Serializer):
@@ -82,9 +89,7 @@ class ShopPurchaseResponseSerializer(serializers.Serializer):
         }
 
 
-class ShopBatchRequestSerializer(ShopCatalogQuerySerializer):
-    page = None
-    page_size = None
+class ShopBatchRequestSerializer(ShopCatalogFilterSerializer):
     product_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, allow_empty=False
     )

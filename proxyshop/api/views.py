@@ -17,9 +17,11 @@ from core.api.pagination import PageNumberPagination
 from core.api.permissions import IsAdminRole
 from core.audit import audit_record
 from core.errors import InvalidArgument
+from core.filters import filter_values, filterset_parameters
 from core.registry import setting_get
 
 from .. import selectors, services
+from ..filters import CatalogFilter
 from ..models import Order
 from ..services.common import shop_price
 from ..services.refund_settle import RefundPending
@@ -43,25 +45,21 @@ ERRORS = {
 }
 
 
-def _filters(data: dict) -> dict:
-    keys = ("country_code", "city", "type", "isp", "max_speed")
-    return {k: data[k] for k in keys if data.get(k) not in (None, "")}
-
-
 class CatalogView(APIView):
     @extend_schema(
         tags=TAG,
-        parameters=[s.ShopCatalogQuerySerializer],
+        parameters=filterset_parameters(CatalogFilter, [s.ShopCatalogPageQuerySerializer]),
         responses=s.ShopCatalogPageSerializer,
         summary="Proxies for sale (0-based pages)",
     )
     def get(self, request):
-        query = s.ShopCatalogQuerySerializer(data=request.query_params)
+        filters = filter_values(CatalogFilter, request.query_params)
+        query = s.ShopCatalogPageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         page_size = data.get("page_size") or setting_get("proxyshop.page_size_default")
         return Response(
-            selectors.catalog_page(filters=_filters(data), page=data["page"], page_size=page_size)
+            selectors.catalog_page(filters=filters, page=data["page"], page_size=page_size)
         )
 
 
@@ -117,7 +115,7 @@ class BatchPurchaseView(APIView):
             user=request.user,
             product_ids=data.get("product_ids"),
             quantity=data.get("quantity"),
-            filters=_filters(data),
+            filters=filter_values(CatalogFilter, data, location="body"),
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         orders = list(batch.orders.order_by("id"))

@@ -282,7 +282,9 @@ def _batch_products(
             raise Conflict(f"Not for sale any more: {', '.join(map(str, off))}.", code="sold")
         return products
     products = list(
-        catalog_queryset(**filters).select_for_update(skip_locked=True).order_by("id")[:quantity]
+        catalog_queryset(filters=filters)
+        .select_for_update(skip_locked=True)
+        .order_by("id")[:quantity]
     )
     if len(products) < quantity:
         raise Conflict(

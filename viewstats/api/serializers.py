@@ -74,7 +74,7 @@ class RetryResponseSerializer(serializers.Serializer):
 
 
 class TaskListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    """The list's optional paging (its filters are viewstats.filters.ViewTaskFilter)."""
+
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000)

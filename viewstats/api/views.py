@@ -13,11 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import filterset_parameters
 from secrets_app.models import Role
 from secrets_app.services.tokens import token_issue
 from secrets_app.services.users import password_login, user_create
 from viewstats.services.task_lifecycle import TASK_FIELDS, tasks_retry, tasks_submit
 
+from ..filters import ViewTaskFilter
 from ..models import Platform
 from ..selectors import task_get, task_history, task_list
 from . import serializers as s
@@ -122,7 +124,7 @@ class TaskListView(APIView):
     the total in `X-Total-Count`."""
 
     @extend_schema(
-        parameters=[s.TaskListQuerySerializer],
+        parameters=filterset_parameters(ViewTaskFilter, [s.TaskListQuerySerializer]),
         responses={200: s.TaskSerializer(many=True), **ERRORS},
         tags=["viewstats"],
     )
@@ -130,7 +132,7 @@ class TaskListView(APIView):
         query = s.TaskListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        qs = task_list(user=request.user, status=q.get("status"), platform=q.get("platform"))
+        qs = task_list(user=request.user, filters=request.query_params)
         total = qs.count()
         if "page" in q or "page_size" in q:
             size = q.get("page_size", 50)
@@ -210,15 +212,12 @@ class ExportCSVView(APIView):
     """My tasks with their latest views as CSV (same filters as the list)."""
 
     @extend_schema(
-        parameters=[s.TaskListQuerySerializer],
+        parameters=filterset_parameters(ViewTaskFilter),
         responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS},
         tags=["viewstats"],
     )
     def get(self, request):
-        query = s.TaskListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
-        qs = task_list(user=request.user, status=q.get("status"), platform=q.get("platform"))
+        qs = task_list(user=request.user, filters=request.query_params)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_FIELDS)

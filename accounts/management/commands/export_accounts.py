@@ -27,9 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--tag", default="")
 
     def handle(self, *args, **opts):
-        queryset = account_list(
-            platform=opts["platform"], status=opts["status"], tag=opts["tag"]
-        ).select_related("proxy")
+        filters = {key: opts[key] for key in ("platform", "status", "tag")}
+        queryset = account_list(filters=filters).select_related("proxy")
         chunks = accounts_export(
             queryset=queryset,
             fmt=opts["format"],

@@ -12,12 +12,14 @@ from rest_framework import generics, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pagination import PAGE_PARAMETERS
 from core.api.permissions import IsOperatorRole
 from core.errors import InvalidArgument
+from core.filters import filterset_parameters
 
 from .. import selectors
 from ..events import EVENT_TYPES, event_stream
-from ..models import WarmingStatus
+from ..filters import WarmingTaskFilter
 from ..services import (
     scenario_create,
     warming_pause,
@@ -46,33 +48,10 @@ class WarmingTaskListView(generics.ListAPIView):
     serializer_class = s.WarmingTaskSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        account_id = params.get("account_id")
-        if account_id and not account_id.isdigit():
-            raise InvalidArgument(
-                "account_id must be an integer.", field="account_id", location="query"
-            )
-        state = params.get("status")
-        if state and state not in WarmingStatus.values:
-            raise InvalidArgument(
-                f"status must be one of {', '.join(WarmingStatus.values)}.",
-                field="status",
-                location="query",
-            )
-        return selectors.task_list(
-            status=state,
-            account_id=int(account_id or 0) or None,
-            scenario_id=params.get("scenario_id"),
-            platform=params.get("platform"),
-        )
+        return selectors.task_list(filters=self.request.query_params)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=WarmingStatus.values),
-            OpenApiParameter("account_id", int),
-            OpenApiParameter("scenario_id", str),
-            OpenApiParameter("platform", str, enum=["vk", "telegram", "mail", "max"]),
-        ],
+        parameters=filterset_parameters(WarmingTaskFilter, PAGE_PARAMETERS),
         responses={200: s.WarmingTaskSerializer(many=True), **ERRORS},
         tags=TAGS,
     )
