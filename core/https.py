@@ -18,24 +18,15 @@ from __future__ import annotations
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 
 from core.networks import ip_in_networks
+from core.paths import is_api_path, is_vault_path
 from core.registry import settings_get_many
 
 KEYS = ("security.require_https", "security.trusted_proxies", "security.allowed_cidrs")
-API_PREFIXES = ("/api/", "/v1/")
-# The view-statistics document's bare API paths (viewstats.api.bare_urls).
-BARE_API_PATHS = ("/users", "/get-views", "/get-bg-tasks")
-VAULT_PREFIX = "/v1/"
 HTTPS_REQUIRED = (
     "HTTPS is required: this server's security configuration refuses plain-HTTP API calls. "
     "Repeat the request with https://."
 )
 NETWORK_REFUSED = "Your network address is not allowed to call the API."
-
-
-def is_api_path(path: str) -> bool:
-    if path.startswith(API_PREFIXES):
-        return True
-    return any(path == bare or path.startswith(bare + "/") for bare in BARE_API_PATHS)
 
 
 def request_is_https(request, trusted_proxies: list) -> bool:
@@ -60,7 +51,7 @@ def request_is_https(request, trusted_proxies: list) -> bool:
 
 def _refusal(path: str, message: str) -> JsonResponse:
     # The Vault-compatible API answers in Vault's error shape; every other API in ours.
-    body = {"errors": [message]} if path.startswith(VAULT_PREFIX) else {"detail": message}
+    body = {"errors": [message]} if is_vault_path(path) else {"detail": message}
     response = JsonResponse(body, status=403)
     response["Cache-Control"] = "no-store"
     return response

@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.audit import audit_record
 from core.errors import DomainError
 from core.filters import filter_values
 from core.registry import setting_get
@@ -19,7 +18,7 @@ from core.registry import setting_get
 from . import selectors
 from .filters import CatalogFilter
 from .models import Product, ProductState, ProductType
-from .services import order_refund, proxy_purchase
+from .services import order_credentials_reveal, order_refund, proxy_purchase
 from .services.common import shop_price
 
 
@@ -94,15 +93,10 @@ def orders(request):
 @login_required
 def order_detail(request, order_id: str):
     try:
-        order = selectors.order_get(user=request.user, order_id=order_id)
+        order = order_credentials_reveal(user=request.user, order_id=order_id)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("proxyshop:orders")
-    audit_record(
-        action="proxyshop.order.credentials_read",
-        target_type="order",
-        target=order.order_id,
-    )
     c = order.credentials
     return render(
         request,

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.paths import SECURE_REDIRECT_EXEMPT as API_SECURE_REDIRECT_EXEMPT
+
 from .base import *  # noqa: F403
 from .base import ENCRYPTION_KEYS, INSECURE_DEFAULT_ENCRYPTION_KEY, INSECURE_DEFAULT_SECRET_KEY
 from .env import env_bool, env_int
@@ -17,7 +19,7 @@ if INSECURE_DEFAULT_ENCRYPTION_KEY in ENCRYPTION_KEYS:
 # configuration requires HTTPS. X-Forwarded-Proto is honoured by that middleware, and only from
 # `security.trusted_proxies`, so SECURE_PROXY_SSL_HEADER (which trusts anyone) stays unset.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^api/", r"^v1/", r"^users", r"^get-views/", r"^get-bg-tasks"]
+SECURE_REDIRECT_EXEMPT = API_SECURE_REDIRECT_EXEMPT
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

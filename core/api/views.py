@@ -3,16 +3,16 @@
 from django.http import JsonResponse
 from django.views.defaults import page_not_found, server_error
 
-API_PREFIXES = ("/api/", "/v1/", "/users", "/get-views", "/get-bg-tasks")
+from core.paths import is_api_path
 
 
 def not_found(request, exception=None):
-    if request.path.startswith(API_PREFIXES):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
 
 
 def error(request):
-    if request.path.startswith(API_PREFIXES):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     return server_error(request)

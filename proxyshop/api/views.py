@@ -261,12 +261,7 @@ class OrderDetailView(APIView):
         summary="One of my orders, with its credentials",
     )
     def get(self, request, order_id: str):
-        order = selectors.order_get(user=request.user, order_id=order_id)
-        audit_record(
-            action="proxyshop.order.credentials_read",
-            target_type="order",
-            target=order.order_id,
-        )
+        order = services.order_credentials_reveal(user=request.user, order_id=order_id)
         return Response(s.ShopOrderDetailSerializer(order).data)
 
 

@@ -1,5 +1,6 @@
 """Writes of the proxy shop. The API, admin, pages, tasks and commands all call these."""
 
+from .orders import order_credentials_reveal
 from .purchase import proxies_purchase_batch, proxy_purchase
 from .refund import order_refund
 from .refund_settle import order_refund_reconcile, order_refund_resolve, refunds_reconcile
@@ -8,6 +9,7 @@ from .wallet import wallet_adjust, wallet_for_user, wallet_topup
 
 __all__ = [
     "inventory_cleanup",
+    "order_credentials_reveal",
     "order_refund",
     "order_refund_reconcile",
     "order_refund_resolve",

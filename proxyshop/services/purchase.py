@@ -35,7 +35,7 @@ from ..models import (
 from ..provider import BoughtProxy, ProviderClient, ProviderError, ProxyGone, outcome_unknown
 from ..selectors import catalog_queryset
 from .common import new_reference, provider_failure, shop_price
-from .wallet import ledger_post, wallet_for_user
+from .wallet import ledger_post, wallet_for_user, wallet_lock
 
 MAX_KEY = 100
 
@@ -199,7 +199,7 @@ def proxy_purchase(
                 return existing, True
             raise
         with transaction.atomic():
-            wallet = Wallet.objects.select_for_update().get(user=user)
+            wallet = wallet_lock(user_id=user.pk)
             if key and (existing := _replay(user, key, product_id)) is not None:
                 return existing, True
             product = Product.objects.select_for_update().filter(pk=product_id).first()
@@ -352,7 +352,7 @@ def proxies_purchase_batch(
     rollback: list[dict] = []
     try:
         with transaction.atomic():
-            wallet = Wallet.objects.select_for_update().get(user=user)
+            wallet = wallet_lock(user_id=user.pk)
             if key and (existing := _batch_replay(user, key, request_hash)) is not None:
                 return existing, True
             products = _batch_products(product_ids, quantity, filters)

@@ -20,7 +20,7 @@ from core.errors import PermissionDenied, Unavailable
 from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
 
-from ..models import LedgerEntry, Order, OrderStatus, RefundCheck, Wallet
+from ..models import LedgerEntry, Order, OrderStatus, RefundCheck
 from ..provider import (
     ProviderClient,
     ProviderError,
@@ -28,7 +28,7 @@ from ..provider import (
     refund_already_done,
 )
 from .common import actor_name
-from .wallet import ledger_post
+from .wallet import ledger_post, wallet_lock
 
 PENDING_MESSAGE = (
     "The provider did not confirm the refund, so it is being checked with the provider: if the "
@@ -77,7 +77,7 @@ def credit_refund(
     has seen it ACTIVE or REFUND_PENDING in the same transaction. `reconciled` names what
     found a refund whose answer was lost (beat, admin, retry, operator); empty for a
     first-hand one. `extra` is added to the audit data."""
-    wallet = Wallet.objects.select_for_update().get(user_id=order.user_id)
+    wallet = wallet_lock(user_id=order.user_id)
     note = f"refund of {order.order_id}"
     if reconciled:
         note += " (confirmed by the provider after its answer was lost)"

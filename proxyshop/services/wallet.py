@@ -43,10 +43,18 @@ def wallet_for_user(*, user: User) -> Wallet:
         return Wallet.objects.get(user=user)
 
 
-def wallet_lock(*, user: User) -> Wallet:
-    """The user's wallet row, locked until the surrounding transaction ends."""
-    wallet_for_user(user=user)
-    return Wallet.objects.select_for_update().get(user=user)
+def wallet_lock(*, user_id: int) -> Wallet:
+    """The user's wallet row (created empty if missing), locked until the surrounding
+    transaction ends. Every change of a balance happens under this lock."""
+    wallet = Wallet.objects.select_for_update().filter(user_id=user_id).first()
+    if wallet is not None:
+        return wallet
+    try:
+        with transaction.atomic():
+            Wallet.objects.create(user_id=user_id)
+    except IntegrityError:
+        pass  # created by a concurrent first use
+    return Wallet.objects.select_for_update().get(user_id=user_id)
 
 
 def ledger_post(
@@ -97,7 +105,7 @@ def wallet_topup(*, actor: User, username: str, amount: Any, note: str = "") -> 
     if value > setting_get("proxyshop.topup_max"):
         raise InvalidArgument("The top-up exceeds proxyshop.topup_max.", field="amount")
     target = _target_user(username)
-    wallet = wallet_lock(user=target)
+    wallet = wallet_lock(user_id=target.pk)
     entry = ledger_post(
         wallet=wallet, kind=LedgerEntry.Kind.TOPUP, amount=value, note=note, actor=actor.username
     )
@@ -120,7 +128,7 @@ def wallet_adjust(*, actor: User, username: str, amount: Any, note: str) -> Ledg
     if value == 0 or not note.strip():
         raise InvalidArgument("An adjustment needs a non-zero amount and a note.", field="amount")
     target = _target_user(username)
-    wallet = wallet_lock(user=target)
+    wallet = wallet_lock(user_id=target.pk)
     entry = ledger_post(
         wallet=wallet,
         kind=LedgerEntry.Kind.ADJUSTMENT,

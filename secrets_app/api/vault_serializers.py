@@ -53,27 +53,6 @@ class VaultRenewSelfSerializer(serializers.Serializer):
     increment = serializers.CharField(required=False, help_text="seconds or a duration")
 
 
-class VaultTokenLookupSerializer(serializers.Serializer):
-    accessor = serializers.CharField()
-    creation_time = serializers.IntegerField()
-    creation_ttl = serializers.IntegerField()
-    display_name = serializers.CharField()
-    entity_id = serializers.CharField()
-    expire_time = serializers.CharField(allow_null=True)
-    explicit_max_ttl = serializers.IntegerField()
-    id = serializers.CharField()
-    issue_time = serializers.CharField()
-    meta = serializers.DictField(child=serializers.CharField(), allow_null=True)
-    num_uses = serializers.IntegerField()
-    orphan = serializers.BooleanField()
-    path = serializers.CharField()
-    policies = serializers.ListField(child=serializers.CharField())
-    renewable = serializers.BooleanField()
-    ttl = serializers.IntegerField()
-    type = serializers.CharField()
-    bound_cidrs = serializers.ListField(child=serializers.CharField())
-
-
 class VaultKVOptionsSerializer(serializers.Serializer):
     cas = serializers.IntegerField(required=False, min_value=0)
 

@@ -76,11 +76,6 @@ def credential_pause(platform: str, secret: str, seconds: int) -> None:
     cache.set(_pause_key(platform, fingerprint(secret)), time.time() + seconds, timeout=seconds)
 
 
-def credential_paused_for(platform: str, secret: str) -> float:
-    until = cache.get(_pause_key(platform, fingerprint(secret)))
-    return max(0.0, until - time.time()) if until else 0.0
-
-
 def token_pick(platform: str, tokens: list[str]) -> tuple[str | None, float]:
     """The next token in turn that is not paused: (token, 0). When every token rests:
     (None, seconds until the first one is usable again)."""

@@ -118,14 +118,3 @@ class StatisticsSerializer(serializers.Serializer):
     actions_by_type = ActionTypeStatSerializer(many=True)
     by_platform = PlatformGroupSerializer(many=True)
     by_scenario = ScenarioGroupSerializer(many=True)
-
-
-class EventSerializer(serializers.Serializer):
-    """One SSE `data:` payload (the seed's WarmingEvent)."""
-
-    task_id = serializers.CharField()
-    event_type = serializers.ChoiceField(
-        choices=["action_started", "action_completed", "action_failed", "status_changed"]
-    )
-    timestamp = serializers.DateTimeField()
-    data = serializers.DictField(child=serializers.CharField())
