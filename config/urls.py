@@ -30,6 +30,6 @@ urlpatterns = [
     path("fleet/", include("accounts.urls")),
     path("shop/", include("proxyshop.urls")),
     path("stats/", include("viewstats.urls")),
-    # the view-statistics document's bare paths (/users, /users/login, /get-views/…, /get-bg-tasks)
+    # the view-statistics contract's bare paths (/users, /users/login, /get-views/…, /get-bg-tasks)
     path("", include("viewstats.api.bare_urls")),
 ]

@@ -1,6 +1,6 @@
 """The project's domain errors. Services raise these; one exception handler maps them to HTTP.
 
-gRPC-style names are kept where the accounts document uses them, so the mapping
+gRPC-style names are kept where the fleet contract (docs/contracts.md) uses them, so the mapping
 INVALID_ARGUMENT→422, NOT_FOUND→404, ALREADY_EXISTS→409, PERMISSION_DENIED→403,
 RESOURCE_EXHAUSTED→429, UNAVAILABLE→503 is written once, here.
 """

@@ -4,7 +4,7 @@ production settings' redirect exemptions. (No Django imports: settings import th
 from __future__ import annotations
 
 API_PREFIXES = ("/api/", "/v1/")
-# The view-statistics document's bare API paths (viewstats.api.bare_urls).
+# The view-statistics contract's bare API paths (viewstats.api.bare_urls).
 BARE_API_PATHS = ("/users", "/get-views", "/get-bg-tasks")
 VAULT_PREFIX = "/v1/"
 

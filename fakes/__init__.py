@@ -1,1 +1,1 @@
-"""Fake outside services on 127.0.0.1 for tests and for `make run`'s demo (UPSTREAM.md)."""
+"""Fake outside services on 127.0.0.1 for tests and for `make run`'s demo (docs/upstream.md)."""

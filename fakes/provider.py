@@ -1,4 +1,4 @@
-"""A stateful fake of the external SOCKS5 provider (shared/UPSTREAM.md), on 127.0.0.1.
+"""A stateful fake of the external SOCKS5 provider (docs/upstream.md), on 127.0.0.1.
 
     provider = FakeProvider(token="t").start()
     provider.add_proxies(30, country_code="US")

@@ -1,4 +1,4 @@
-"""A fake VK API (wall.getById) on 127.0.0.1 speaking VK's wire format (UPSTREAM.md).
+"""A fake VK API (wall.getById) on 127.0.0.1 speaking VK's wire format (docs/upstream.md).
 
     fake = FakeVK().start()          # fake.url -> ".../method" (the VK_API_URL to use)
     fake.add_post(-1, 2, views=987)  # or FakeVK(auto=True): every post exists

@@ -1,4 +1,4 @@
-"""The one client of the external SOCKS5 provider (wire format: shared/UPSTREAM.md).
+"""The one client of the external SOCKS5 provider (wire format: docs/upstream.md).
 
 Every assumption about the provider lives here (paths, the raw `Authorization: <token>`
 header, status codes) and in provider_wire.py (what its answers mean: items, purchases,

@@ -1,4 +1,4 @@
-"""What the provider's answers mean (wire format: shared/UPSTREAM.md): the typed errors, the
+"""What the provider's answers mean (wire format: docs/upstream.md): the typed errors, the
 parsed items, pages and purchases, and the two judgements a lost answer needs
 (`outcome_unknown`, `refund_already_done`). The client that makes the calls is provider.py."""
 

@@ -44,7 +44,7 @@ def _money(value: Decimal) -> Decimal:
 
 
 def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict:
-    """The seed's list shape: {proxies, total, page (0-based), page_size}; cached."""
+    """The contract's list shape: {proxies, total, page (0-based), page_size}; cached."""
     values = settings_get_many(
         ["proxyshop.price", "proxyshop.catalog_cache_seconds", "proxyshop.page_size_max"]
     )

@@ -1,4 +1,4 @@
-"""Reads of the secrets store that are not a single secret: the seed's paginated list."""
+"""Reads of the secrets store that are not a single secret: the contract's paginated list."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ class Platform(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    # The seed's exact wire values (clients compare these strings).
+    # The contract's exact wire values (clients compare these strings).
     CREATED = "created", "created"
     IN_PROGRESS = "in progress", "in progress"
     DONE = "done", "done"

@@ -1,4 +1,4 @@
-"""The one client of t.me's public post widget (UPSTREAM.md, "Telegram public posts")."""
+"""The one client of t.me's public post widget (docs/upstream.md, "Telegram public posts")."""
 
 from __future__ import annotations
 

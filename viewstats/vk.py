@@ -1,4 +1,4 @@
-"""The one client of VK's API (UPSTREAM.md, "VK API"): wall.getById, up to 100 posts a call."""
+"""The one client of VK's API (docs/upstream.md, "VK API"): wall.getById, up to 100 posts a call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response shapes of the fleet API (the seed's messages as JSON)."""
+"""Request and response shapes of the fleet API (the contract's messages as JSON)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class AccountCreateSerializer(serializers.Serializer):
 
 
 class CredentialsSerializer(serializers.Serializer):
-    """The seed's GetCredentialsResponse."""
+    """The contract's GetCredentialsResponse."""
 
     login = serializers.CharField()
     password = serializers.CharField()
@@ -63,14 +63,14 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class StatusChangeResponseSerializer(serializers.Serializer):
-    """The seed's UpdateStatusResponse."""
+    """The contract's UpdateStatusResponse."""
 
     success = serializers.BooleanField()
     previous_status = serializers.CharField()
 
 
 class ProxySerializer(serializers.ModelSerializer):
-    """The seed's Proxy message, password included (the account's client needs it)."""
+    """The contract's Proxy message, password included (the account's client needs it)."""
 
     password = serializers.SerializerMethodField()
     protocol = enum(Proxy.Protocol.choices, read_only=True)
@@ -171,14 +171,14 @@ class AccountRefSerializer(serializers.Serializer):
 
 
 class ReleaseResponseSerializer(serializers.Serializer):
-    """The seed's ReleaseProxyResponse."""
+    """The contract's ReleaseProxyResponse."""
 
     success = serializers.BooleanField()
     released_proxy_id = serializers.IntegerField(allow_null=True)
 
 
 class ProxyHealthSerializer(serializers.Serializer):
-    """The seed's ProxyHealth."""
+    """The contract's ProxyHealth."""
 
     proxy_id = serializers.IntegerField()
     healthy = serializers.BooleanField()
@@ -191,7 +191,7 @@ class ProxyHealthSerializer(serializers.Serializer):
 
 
 class SmsActivationSerializer(serializers.ModelSerializer):
-    """The seed's SMSActivation (the code itself only comes from GET …/code)."""
+    """The contract's SMSActivation (the code itself only comes from GET …/code)."""
 
     status = enum(SmsStatus.choices, read_only=True)
 
@@ -210,7 +210,7 @@ class SmsActivationSerializer(serializers.ModelSerializer):
 
 
 class SmsNumberRequestSerializer(serializers.Serializer):
-    """The seed's GetNumberRequest."""
+    """The contract's GetNumberRequest."""
 
     service = enum(Platform.choices)
     country = serializers.CharField(max_length=8, required=False, default="ru")
@@ -223,7 +223,7 @@ class SmsCodeQuerySerializer(serializers.Serializer):
 
 
 class SmsCodeResponseSerializer(serializers.Serializer):
-    """The seed's GetCodeResponse."""
+    """The contract's GetCodeResponse."""
 
     code = serializers.CharField(allow_blank=True)
     success = serializers.BooleanField()

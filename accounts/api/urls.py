@@ -1,4 +1,4 @@
-"""Fleet REST routes (SPEC.md, Domain 2 table); included at /api/v1/."""
+"""Fleet REST routes (the README's domain table); included at /api/v1/."""
 
 from django.urls import path
 

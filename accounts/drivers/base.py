@@ -37,7 +37,7 @@ class ActionRequest:
 
 @dataclass(frozen=True)
 class ActionResult:
-    """The seed's ExecuteActionResponse: success, error, and ActionResult(duration_ms, data)."""
+    """The contract's ExecuteActionResponse: success, error, and ActionResult(duration_ms, data)."""
 
     success: bool
     action_type: str

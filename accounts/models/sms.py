@@ -11,7 +11,7 @@ from django.utils import timezone
 
 
 class SmsStatus(models.TextChoices):
-    """The seed's SMSStatus."""
+    """The contract's SMSStatus."""
 
     PENDING = "pending", "Pending"
     WAITING_CODE = "waiting_code", "Waiting for code"

@@ -1,6 +1,6 @@
 """Accounts: creation, the status state machine with its history, and the credentials reveal.
 
-Status state machine (the seed's AccountStatus)::
+Status state machine (the contract's AccountStatus)::
 
     creating  → active, banned, deleted
     active    → warming, banned, suspended, deleted

@@ -1,4 +1,4 @@
-"""SMS activations (the seed's SMSService): rent a number, wait for its code, cancel, balance.
+"""SMS activations (the contract's SMSService): rent a number, wait for its code, cancel, balance.
 
 The code reaches us through the worker: `sms_poll_task` asks the provider until the code
 arrives, the activation fails or it expires, then records the outcome and signals waiters

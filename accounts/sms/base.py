@@ -1,5 +1,5 @@
-"""The SMS provider interface. The project ships only the sandbox implementation (SPEC.md,
-Domain 2, Boundary): a real provider would implement this class in its own module."""
+"""The SMS provider interface. The project ships only the sandbox implementation (docs/contracts.md,
+Boundary): a real provider would implement this class in its own module."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Warming events (the seed's StreamEvents), fanned out through a bounded Redis Stream.
+"""Warming events (the contract's StreamEvents), fanned out through a bounded Redis Stream.
 
 Any worker appends with XADD (MAXLEN ~ warming.events_maxlen); any web process tails the
 stream with XREAD BLOCK, so a client sees events from every worker, and `Last-Event-ID`

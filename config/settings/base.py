@@ -249,7 +249,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-# --- outside services (UPSTREAM.md); the settings registry may override them at run time ---
+# --- outside services (docs/upstream.md); the settings registry may override them at run time ---
 EXTERNAL_SOCKS_API_URL = env_str(
     "EXTERNAL_SOCKS_API_URL", "http://127.0.0.1:8701/api/v1/authorized"
 )

@@ -1,4 +1,4 @@
-"""Request and response shapes of /api/external-proxy/ (the seed's, plus the spec's routes)."""
+"""Request and response shapes of /api/external-proxy/ (the contract's, plus the spec's routes)."""
 
 from __future__ import annotations
 

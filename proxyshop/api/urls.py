@@ -1,4 +1,4 @@
-"""Routes under /api/external-proxy/ (the seed's paths, no trailing slash)."""
+"""Routes under /api/external-proxy/ (the contract's paths, no trailing slash)."""
 
 from django.urls import path
 

@@ -59,7 +59,7 @@ class Product(models.Model):
 
 
 class SyncRun(models.Model):
-    """One sync with the provider (the seed's stats plus removals, duration and error)."""
+    """One sync with the provider (the contract's stats plus removals, duration and error)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

@@ -64,7 +64,7 @@ def _buy(client: ProviderClient, product: Product) -> BoughtProxy:
     """Buy once. When the buy may have happened unseen (a timeout, a connection dropped after
     the request, a 500/502/504, an unreadable answer: `provider.outcome_unknown`), the
     provider's bought list (an idempotent read) tells; the buy itself is never repeated. A 503
-    is the provider's definite "the remote proxy server failed" (UPSTREAM.md): nothing bought.
+    is the provider's definite "the remote proxy server failed" (docs/upstream.md): nothing bought.
     A bought row the shop already recorded (an order, a batch rollback) is an earlier purchase
     of the same proxy, never this one."""
     try:

@@ -1,4 +1,4 @@
-"""The seed's identity routes: tokens and users."""
+"""The contract's identity routes: tokens and users."""
 
 from __future__ import annotations
 

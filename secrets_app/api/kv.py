@@ -1,4 +1,4 @@
-"""The seed's secret routes (`/api/v1/secrets…`) and the KV v2 extras: views translate HTTP to
+"""The contract's secret routes (`/api/v1/secrets…`) and the KV v2 extras: views translate HTTP to
 the services in secrets_app.services.kv and nothing more."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request and response shapes of the secrets store's REST routes (the seed's, and KV extras)."""
+"""Request and response shapes of the secrets store's REST routes (the contract's and KV v2)."""
 
 from __future__ import annotations
 

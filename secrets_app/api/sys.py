@@ -1,4 +1,4 @@
-"""The seed's system routes: typed settings and the security configuration; plus policies.
+"""The contract's system routes: typed settings and the security configuration; plus policies.
 
 Operators and admins read; only admins change (the services refuse and audit the others)."""
 

@@ -181,7 +181,7 @@ def test_anonymous_is_401(api_client, stocked):
 def test_a_503_on_the_buy_is_a_definite_failure_not_looked_up(
     auth_client, buyer, stocked, provider
 ):
-    """UPSTREAM.md: 503 on buy = the remote proxy server failed; nothing was bought."""
+    """docs/upstream.md: 503 on buy = the remote proxy server failed; nothing was bought."""
     provider.fail("buy", status=503)
     response = auth_client(buyer).post(URL, {"product_id": stocked[0].pk}, format="json")
     assert response.status_code == 503 and "not charged" in response.json()["detail"]

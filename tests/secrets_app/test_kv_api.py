@@ -1,4 +1,4 @@
-"""The seed's secret routes: shapes, 422 body, update, delete, paginated list without values."""
+"""The contract's secret routes: shapes, 422 body, update, delete, paginated list without values."""
 
 import pytest
 

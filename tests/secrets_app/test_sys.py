@@ -1,4 +1,4 @@
-"""The seed's sys routes: typed settings from the registry and the security configuration."""
+"""The contract's sys routes: typed settings from the registry and the security configuration."""
 
 import pytest
 

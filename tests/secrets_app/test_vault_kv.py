@@ -222,7 +222,7 @@ def test_string_values_from_our_api_read_as_value_key(vault, root_token, client)
         HTTP_AUTHORIZATION=f"Bearer {root_token}",
     )
     if response.status_code == 404:
-        pytest.skip("the seed's secrets API is not wired yet")
+        pytest.skip("the contract's secrets API is not wired yet")
     read = vault("GET", "/v1/secret/data/s/plain", root_token).json()
     assert read["data"]["data"] == {"value": "just-a-string"}
 

@@ -1,4 +1,4 @@
-"""The seed's routes at both mounts, validation, visibility, export."""
+"""The contract's routes at both mounts, validation, visibility, export."""
 
 import csv
 import io

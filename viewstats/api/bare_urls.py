@@ -1,4 +1,4 @@
-"""The seed document's bare paths (/users, /get-views/…, /get-bg-tasks): the same views."""
+"""The contract's bare paths (/users, /get-views/…, /get-bg-tasks): the same views."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""The seed's routes (also mounted at its bare paths) and the task endpoints beyond it."""
+"""The contract's routes (also mounted at its bare paths) and the task endpoints beyond it."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class SubmitTelegramView(_SubmitView):
 
 
 class TaskListView(APIView):
-    """The caller's tasks as a bare JSON list (the seed's shape); `page`/`page_size` optional,
+    """The caller's tasks as a bare JSON list (the contract's shape); `page`/`page_size` optional,
     the total in `X-Total-Count`."""
 
     @extend_schema(

@@ -1,5 +1,5 @@
 """Collecting views: claim a batch of tasks, ask the platform once per batch, write every result
-in two statements. VK errors are handled as UPSTREAM.md says."""
+in two statements. VK errors are handled as docs/upstream.md says."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from viewstats.links import links_parse
 from viewstats.models import Platform, Status, ViewTask
 from viewstats.services.queue import batches_enqueue
 
-# What a task looks like to API clients (the seed's four fields first).
+# What a task looks like to API clients (the contract's four fields first).
 TASK_FIELDS = ("platform", "link", "status", "views", "id", "error", "created_at", "updated_at")
 
 

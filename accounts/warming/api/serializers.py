@@ -8,7 +8,7 @@ from ..models import ActionType, Scenario, WarmingStatus, WarmingTask
 
 
 class WarmingTaskSerializer(serializers.ModelSerializer):
-    """The seed's WarmingTask."""
+    """The contract's WarmingTask."""
 
     account_id = serializers.IntegerField(read_only=True)
     scenario_id = serializers.CharField(read_only=True)
@@ -111,7 +111,7 @@ class TasksByStatusSerializer(serializers.Serializer):
 
 
 class StatisticsSerializer(serializers.Serializer):
-    """The seed's WarmingStatistics."""
+    """The contract's WarmingStatistics."""
 
     total_tasks = serializers.IntegerField()
     tasks_by_status = TasksByStatusSerializer()

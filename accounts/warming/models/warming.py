@@ -1,4 +1,4 @@
-"""Warming: scenarios, tasks (the seed's WarmingTask), planned actions and the event log."""
+"""Warming: scenarios, tasks (the contract's WarmingTask), planned actions and the event log."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.utils import timezone
 
 
 class WarmingStatus(models.TextChoices):
-    """The seed's WarmingStatus. `stop` ends a task as failed with an error saying who stopped
-    it (the seed has no separate STOPPED state)."""
+    """The contract's WarmingStatus. `stop` ends a task as failed with an error saying who stopped
+    it (the contract has no separate STOPPED state)."""
 
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
@@ -23,7 +23,7 @@ ACTIVE_STATUSES = (WarmingStatus.PENDING, WarmingStatus.RUNNING, WarmingStatus.P
 
 
 class ActionType(models.TextChoices):
-    """The seed's ActionType."""
+    """The contract's ActionType."""
 
     VIEW_PROFILE = "view_profile", "View profile"
     LIKE_POST = "like_post", "Like post"
