@@ -9,6 +9,7 @@ A stored value (SystemSetting row) overrides the default; defaults usually come 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ from core.durations import parse_duration
 from core.errors import InvalidArgument, NotFound
 
 TYPES = ("int", "bool", "str", "decimal", "duration", "json")
+# Settings nobody registered in code: created by admins (API `POST /api/v1/sys/setting`) under
+# this namespace only, typed at creation, audited like the others. Their row stores
+# {"type", "value", "description"} since no code knows their type (README, "Custom settings").
+CUSTOM_PREFIX = "custom."
+_CUSTOM_KEY = re.compile(r"^custom\.[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
 _CACHE_PREFIX = "setting:v1:"
 _MISSING = "__default__"
 
@@ -68,6 +74,7 @@ class SettingDef:
     max_value: Any = None
     choices: tuple = ()
     validator: Callable[[Any], None] | None = field(default=None, compare=False)
+    custom: bool = False
 
     def default_value(self) -> Any:
         return self.default() if callable(self.default) else self.default
@@ -101,7 +108,35 @@ def definition(key: str) -> SettingDef:
     try:
         return _REGISTRY[key]
     except KeyError:
-        raise NotFound(f"Unknown setting {key!r}.") from None
+        pass
+    custom = custom_definition(key) if is_custom_key(key) else None
+    if custom is None:
+        raise NotFound(f"Unknown setting {key!r}.")
+    return custom
+
+
+def is_custom_key(key: str) -> bool:
+    return len(key) <= 100 and bool(_CUSTOM_KEY.match(key))
+
+
+def custom_definition(key: str) -> SettingDef | None:
+    """The definition of an existing custom setting, read from its row (None if none)."""
+    from core.models import SystemSetting
+
+    row = SystemSetting.objects.filter(key=key).values_list("value", flat=True).first()
+    if not isinstance(row, dict) or row.get("type") not in TYPES:
+        return None
+    return SettingDef(key, row["type"], None, str(row.get("description") or ""), custom=True)
+
+
+def custom_keys() -> list[str]:
+    from core.models import SystemSetting
+
+    return list(
+        SystemSetting.objects.filter(key__startswith=CUSTOM_PREFIX)
+        .order_by("key")
+        .values_list("key", flat=True)
+    )
 
 
 def definitions() -> list[SettingDef]:
@@ -175,7 +210,24 @@ def to_json(defn: SettingDef, value: Any) -> Any:
 
 
 def from_json(defn: SettingDef, stored: Any) -> Any:
-    return Decimal(stored) if defn.type == "decimal" else stored
+    if defn.custom:
+        stored = stored.get("value") if isinstance(stored, dict) else None
+    return Decimal(stored) if defn.type == "decimal" and stored is not None else stored
+
+
+CUSTOM_MAX_BYTES = 16_384
+
+
+def _row_value(defn: SettingDef, value: Any) -> Any:
+    """What a SystemSetting row stores for `value` (custom settings carry their type)."""
+    if not defn.custom:
+        return to_json(defn, value)
+    row = {"type": defn.type, "value": to_json(defn, value), "description": defn.description}
+    if len(json.dumps(row)) > CUSTOM_MAX_BYTES:
+        raise InvalidArgument(
+            f"A custom setting holds at most {CUSTOM_MAX_BYTES} bytes of JSON.", field="value"
+        )
+    return row
 
 
 def setting_get(key: str) -> Any:
@@ -240,12 +292,13 @@ def setting_set(*, key: str, value: Any, actor=None) -> Any:
 
     defn = definition(key)
     new_value = coerce(defn, value)
+    row_value = _row_value(defn, new_value)
     old_value = setting_get(key)
     with transaction.atomic():
         SystemSetting.objects.update_or_create(
             key=key,
             defaults={
-                "value": to_json(defn, new_value),
+                "value": row_value,
                 "updated_at": timezone.now(),
                 "updated_by": actor if getattr(actor, "pk", None) else None,
             },
@@ -258,7 +311,48 @@ def setting_set(*, key: str, value: Any, actor=None) -> Any:
             data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
         )
     # Write-through once the change is saved, so every process reads the new value at once.
-    raw = json.dumps(to_json(defn, new_value))
+    raw = json.dumps(row_value)
+    cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    _local_put(key, raw)
+    return new_value
+
+
+def setting_create(*, key: str, type: str, value: Any, description: str = "", actor=None) -> Any:
+    """Create a custom setting (`custom.<name>`, see CUSTOM_PREFIX) with its type; audited.
+    Raises InvalidArgument for a key outside the namespace or a value of the wrong type."""
+    from core.audit import audit_record
+    from core.models import SystemSetting
+
+    if not is_custom_key(key):
+        raise InvalidArgument(
+            f"New settings must be named {CUSTOM_PREFIX}<name> (lower-case letters, digits, "
+            "underscores, dot-separated; at most 100 characters).",
+            field="key",
+        )
+    if type not in TYPES:
+        raise InvalidArgument(f"type must be one of {', '.join(TYPES)}.", field="type")
+    defn = SettingDef(key, type, None, description[:500], custom=True)
+    new_value = coerce(defn, value)
+    row_value = _row_value(defn, new_value)
+    with transaction.atomic():
+        _, created = SystemSetting.objects.get_or_create(
+            key=key,
+            defaults={
+                "value": row_value,
+                "updated_at": timezone.now(),
+                "updated_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
+        if not created:  # a concurrent create won: this one is an ordinary change
+            return setting_set(key=key, value=value, actor=actor)
+        audit_record(
+            action="setting.create",
+            target_type="setting",
+            target=key,
+            actor=actor,
+            data={"type": type, "new": setting_display(defn, new_value)},
+        )
+    raw = json.dumps(row_value)
     cache.set(_CACHE_PREFIX + key, raw, timeout=300)
     _local_put(key, raw)
     return new_value

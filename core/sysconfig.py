@@ -12,18 +12,27 @@ from typing import Any
 from django.db import transaction
 
 from core.audit import audit_record
-from core.errors import InvalidArgument, PermissionDenied
+from core.errors import InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent, SystemSetting
 from core.registry import (
     coerce,
+    custom_keys,
     definition,
     definitions,
+    is_custom_key,
+    setting_create,
     setting_display,
     setting_set,
     settings_get_many,
 )
 from core.security import FIELDS as SECURITY_FIELDS
 from core.security import security_config
+
+
+def settings_admin_require(*, user: Any, action: str = "setting.change", target: str = "") -> None:
+    """Refuse (PermissionDenied, audited) anyone but an admin: routes call it before they read
+    their input, so a non-admin learns nothing about settings from a change request."""
+    _require_admin(user, action, target or "setting")
 
 
 def _require_admin(user: Any, action: str, target: str) -> None:
@@ -46,7 +55,11 @@ def setting_describe(key: str) -> dict:
 
 
 def settings_describe(keys: list[str] | None = None) -> list[dict]:
-    defs = [definition(k) for k in keys] if keys is not None else definitions()
+    """Described settings: `keys`, or every registered one followed by the custom ones."""
+    if keys is None:
+        defs = definitions() + [definition(k) for k in custom_keys()]
+    else:
+        defs = [definition(k) for k in keys]
     values = settings_get_many([d.key for d in defs])
     stored = dict(
         SystemSetting.objects.filter(key__in=[d.key for d in defs]).values_list("key", "updated_at")
@@ -65,15 +78,54 @@ def settings_describe(keys: list[str] | None = None) -> list[dict]:
     ]
 
 
-def setting_change(*, key: str, value: Any, user: Any) -> dict:
-    """Validate and store one setting (admins only); returns its description."""
-    definition(key)
+def setting_change(
+    *, key: str, value: Any, user: Any, type: str | None = None, description: str | None = None
+) -> dict:
+    """Create or update one setting (admins only); returns its description.
+
+    A registered key is validated against its definition. A new key under `custom.` creates a
+    custom setting of `type` (inferred from the JSON value when not given); an existing custom
+    setting keeps its type. Any other unknown key is NotFound."""
     _require_admin(user, "setting.change", key)
+    try:
+        defn = definition(key)
+    except NotFound:
+        if not is_custom_key(key):
+            raise NotFound(
+                f"Unknown setting {key!r}. New settings must be named custom.<name> (lower-case "
+                "letters, digits, underscores, dot-separated)."
+            ) from None
+        setting_create(
+            key=key,
+            type=type or _inferred_type(value),
+            value=value,
+            description=description or "",
+            actor=user,
+        )
+        return setting_describe(key)
+    if type is not None and type != defn.type:
+        raise InvalidArgument(
+            f"{key} is of type {defn.type}; a setting's type cannot change.",
+            field="type",
+            code="type_conflict",
+        )
     if key.startswith("security."):
         security_update(changes={key.removeprefix("security."): value}, user=user)
     else:
         setting_set(key=key, value=value, actor=user)
     return setting_describe(key)
+
+
+def _inferred_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "decimal"
+    if isinstance(value, str):
+        return "str"
+    return "json"
 
 
 def security_update(*, changes: dict, user: Any) -> dict:
@@ -106,4 +158,10 @@ def security_update(*, changes: dict, user: Any) -> dict:
     return security_config().as_dict()
 
 
-__all__ = ["security_update", "setting_change", "setting_describe", "settings_describe"]
+__all__ = [
+    "security_update",
+    "setting_change",
+    "setting_describe",
+    "settings_admin_require",
+    "settings_describe",
+]

@@ -24,8 +24,7 @@ def sync_inventory_task(country_code: str | None = None) -> dict | None:
         run = proxies_sync(trigger="beat", country_code=country_code)
     except Conflict:
         return None
-    except DomainError as exc:
-        logger.warning("proxy sync failed: %s", exc.message)
+    except DomainError as exc:  # logged (ERROR) and recorded by the service
         return {"error": exc.message}
     return {"sync_run": run.pk, "added": run.added, "updated": run.updated, "removed": run.removed}
 

@@ -8,6 +8,7 @@ State changes are conditional UPDATEs, so a product sold meanwhile is never put 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +25,10 @@ from ..cache import catalog_bump
 from ..models import Product, ProductState, SyncRun
 from ..provider import ProviderClient, ProviderError, ProviderItem
 from .common import SYNC_JOB, actor_name, provider_failure
+
+# The seed's troubleshooting greps the logs for "external proxy" and "sync": INFO on success,
+# ERROR on failure, one line per run.
+logger = logging.getLogger("proxyshop.sync")
 
 SYNC_FIELDS = [
     "ip",
@@ -242,6 +247,9 @@ def proxies_sync(
             _apply(run, fetched, page_size=page_size, country_code=country_code)
         except ProviderError as exc:
             _finish(run, started, error=exc.message)
+            logger.error(
+                "external proxy sync failed (run %s, %s): %s", run.pk, trigger, exc.message
+            )
             job.result = {"sync_run": run.pk, "error": exc.message}
             audit_record(
                 action="proxyshop.sync",
@@ -254,8 +262,22 @@ def proxies_sync(
             raise provider_failure(exc, charged=True) from exc
         except Exception as exc:
             _finish(run, started, error=f"{type(exc).__name__}: {exc}")
+            logger.error(
+                "external proxy sync failed (run %s, %s): %s", run.pk, trigger, type(exc).__name__
+            )
             raise
         _finish(run, started)
+        logger.info(
+            "external proxy sync ok (run %s, %s): fetched %d, added %d, updated %d, removed %d "
+            "in %.2fs",
+            run.pk,
+            trigger,
+            run.total_fetched,
+            run.added,
+            run.updated,
+            run.removed,
+            run.duration,
+        )
         job.result = {
             "sync_run": run.pk,
             "added": run.added,

@@ -207,6 +207,30 @@ class UserDeleteView(APIView):
         return Response({"deleted": True, "username": username})
 
 
+class UserDeleteSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+
+
+class UserDeleteByNameView(APIView):
+    """Admins: delete the user named in the body (`{"username": ...}`), as
+    `/users/{username}/delete` does."""
+
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        request=UserDeleteSerializer,
+        responses={200: s.DeletedSerializer, 404: OpenApiResponse(), **ERRORS},
+        tags=["users"],
+        operation_id="users_delete_by_body",
+    )
+    def post(self, request):
+        data = UserDeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["username"]
+        user_delete(username=username, actor=request.user)
+        return Response({"deleted": True, "username": username})
+
+
 class PingSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     authenticated = serializers.BooleanField()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.registry import TYPES
+
 from .serializers import DurationField
 
 
@@ -177,6 +179,10 @@ class SettingSerializer(serializers.Serializer):
 class SettingWriteSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=100)
     value = AnyValueField()
+    # Only for a new `custom.*` setting (README, "Custom settings"): its type (inferred from
+    # the JSON value when absent) and a description.
+    type = serializers.ChoiceField(choices=list(TYPES), required=False)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class SecuritySerializer(serializers.Serializer):

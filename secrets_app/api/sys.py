@@ -12,7 +12,13 @@ from rest_framework.views import APIView
 from core.api.permissions import IsAdminRole, IsOperatorRole
 from core.errors import NotFound, PermissionDenied
 from core.security import security_config
-from core.sysconfig import security_update, setting_change, setting_describe, settings_describe
+from core.sysconfig import (
+    security_update,
+    setting_change,
+    setting_describe,
+    settings_admin_require,
+    settings_describe,
+)
 
 from ..models import Policy
 from ..services.policies import policy_save
@@ -38,17 +44,22 @@ class SettingListView(APIView):
 
 
 class SettingWriteView(APIView):
-    """Change one setting (admins); validated against the registry; audited old → new."""
+    """Create or change one setting (admins); validated against the registry; audited old → new.
+    A new key must be `custom.<name>`: it becomes a typed custom setting."""
 
     @extend_schema(
         request=s.SettingWriteSerializer, responses={200: s.SettingSerializer, **ERRORS}, tags=TAGS
     )
     def post(self, request):
+        settings_admin_require(user=request.user)  # permission before reading the input
         data = s.SettingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = data.validated_data
         described = setting_change(
-            key=data.validated_data["key"],
-            value=data.validated_data["value"],
+            key=v["key"],
+            value=v["value"],
+            type=v.get("type"),
+            description=v.get("description"),
             user=request.user,
         )
         return Response(s.SettingSerializer(described).data)
