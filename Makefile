@@ -2,19 +2,34 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PG_URL ?= postgres://postgres@127.0.0.1:5432/platform
+# The suite's own PostgreSQL database and Redis database: nothing else is created or emptied.
+TEST_DATABASE_NAME ?= test_platform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Lockfiles (uv pip compile): requirements/base.txt for the image, requirements/dev.txt here.
+LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet --no-header \
+	--annotation-style line $(LOCK_ARGS)
 
-.PHONY: install run test lint services migrate demo key bench clean
+.PHONY: install lock run test lint services migrate demo demo-check key bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the locked versions; stops (naming the way out) if the lock is stale.
+$(VENV)/.installed: pyproject.toml requirements/base.txt requirements/dev.txt
+	$(PYTHON) bin/lockcheck.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+# Regenerate the lockfiles after a change of pyproject.toml (keeps the other pins as they are;
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed version).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install -q "$$(grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')"
+	$(LOCK_COMPILE) -o requirements/base.txt
+	$(LOCK_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt
+	$(PYTHON) bin/lockcheck.py
 
 # Start the local PostgreSQL and Redis if they are down; fail loudly if they cannot be started.
 services:
@@ -22,8 +37,6 @@ services:
 	  echo "PostgreSQL is down: starting it"; \
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; sleep 2; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL on 127.0.0.1:5432 is not reachable" >&2; exit 1; }
-	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='platform'" | grep -q 1 || \
-	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE platform"
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
 	  echo "Redis is down: starting it"; \
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
@@ -32,10 +45,14 @@ services:
 lint: install
 	$(BIN)/ruff check .
 
+# The suite touches only the PostgreSQL database $TEST_DATABASE_NAME (created and dropped by
+# pytest-django) and the Redis database of $REDIS_URL (emptied before every test; the suite
+# refuses one holding keys it did not write). The checks before it use an in-memory SQLite.
 test: install services lint
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
-	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=sqlite://:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite://:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@echo "tests use PostgreSQL database $${TEST_DATABASE_NAME:-$(TEST_DATABASE_NAME)} and Redis $${REDIS_URL:-$(TEST_REDIS_URL)}"
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-$(TEST_DATABASE_NAME)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(BIN)/pytest -q $(PYTEST_ARGS)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

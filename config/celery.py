@@ -4,7 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Production unless told otherwise: only `make run` and manage.py default to dev settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("platform", task_cls="core.tasks:PlatformTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

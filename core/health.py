@@ -1,8 +1,12 @@
 """The platform health report for load balancers: database, Redis, broker, beat freshness.
 
 Each check answers "ok" or a failure with a short reason; any failure makes the whole report
-NOT_SERVING (HTTP 503). Beat that never ran yet (fresh install) is reported as "unknown" and
-does not fail the report; beat that ran but not within `health.beat_max_age` does.
+NOT_SERVING (HTTP 503). Beat is a warning, never a failure: this check decides whether a web
+node takes requests, and a stale beat (no periodic job within `health.beat_max_age`) is a
+problem of the one beat process that taking web nodes out of service would not solve. Beat
+that never ran yet (fresh install) is "unknown", a stale one "warn".
+
+Liveness (the process answers at all, no dependency asked) is `core.middleware.liveness`.
 """
 
 from __future__ import annotations
@@ -68,7 +72,9 @@ def _beat() -> dict:
     age = timezone.now() - last
     max_age = timedelta(seconds=setting_get("health.beat_max_age"))
     detail = f"last run {int(age.total_seconds())}s ago"
-    return {"status": "ok" if age <= max_age else "fail", "detail": detail}
+    if age <= max_age:
+        return {"status": "ok", "detail": detail}
+    return {"status": "warn", "detail": f"{detail}; is exactly one celery beat running?"}
 
 
 CHECKS = {"database": _database, "redis": _redis, "broker": _broker, "beat": _beat}

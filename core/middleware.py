@@ -9,6 +9,7 @@ adds the token once it has checked it. The answer carries `X-Request-ID`.
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from .context import acting, new_request_id
@@ -58,3 +59,26 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+LIVENESS_PATH = "/api/v1/health/live"
+
+
+def liveness_response() -> JsonResponse:
+    response = JsonResponse({"status": "alive"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def liveness(get_response):
+    """First in the stack: `GET /api/v1/health/live` answers 200 as long as the process serves
+    requests, before host validation, the HTTPS policy or any database/Redis access, so that a
+    container healthcheck on 127.0.0.1 restarts a hung process and nothing else. Readiness
+    (database, Redis) is `/api/v1/health`."""
+
+    def middleware(request):
+        if request.path == LIVENESS_PATH and request.method in ("GET", "HEAD"):
+            return liveness_response()
+        return get_response(request)
+
+    return middleware

@@ -24,13 +24,43 @@ def _celery_configured() -> None:
     assert app.conf.broker_url
 
 
+# Written into the test Redis database after each clear: a database that holds keys without it
+# belongs to someone else (a `make run` demo, another checkout) and is never flushed.
+REDIS_OWNER_KEY = "platform:test-suite:owned"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_db_owned() -> None:
+    """The suite empties the Redis database of REDIS_URL before every test: refuse to start on
+    one that holds keys the suite did not write, instead of flushing it silently."""
+    from django.conf import settings
+
+    from core.redis import get_redis
+
+    client = get_redis()
+    if client is None:
+        return
+    keys = client.dbsize()
+    if keys and not client.exists(REDIS_OWNER_KEY):
+        pytest.exit(
+            f"Redis {settings.REDIS_URL} holds {keys} keys the test suite did not write; the "
+            "suite empties its database before every test. Point REDIS_URL at a database of "
+            "its own (make test uses redis://127.0.0.1:6379/1) or empty this one yourself.",
+            returncode=2,
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Each test starts with an empty Redis database (tests own the one in REDIS_URL) and no
-    settings remembered by this process."""
+    """Each test starts with an empty Redis database (tests own the one in REDIS_URL, see
+    `_redis_db_owned`) and no settings remembered by this process."""
+    from core.redis import get_redis
     from core.registry import settings_forget
 
     cache.clear()
+    client = get_redis()
+    if client is not None:
+        client.set(REDIS_OWNER_KEY, "1")
     settings_forget()
     yield
 

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Liveness (/api/v1/health/live) answers before anything else can fail (core/middleware.py).
+    "core.middleware.liveness",
     # First: settle the client address and the scheme (X-Forwarded-* believed only from trusted
     # proxies) before anything, SecurityMiddleware included, asks request.is_secure(); open the
     # actor context (core.context) that services and the audit log read.

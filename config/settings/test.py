@@ -1,16 +1,21 @@
-"""Tests: real PostgreSQL and Redis on this machine (see Makefile `test`)."""
+"""Tests: real PostgreSQL and Redis on this machine (see Makefile `test`).
+
+The suite touches one PostgreSQL database, TEST_DATABASE_NAME (default `test_platform`,
+created and dropped by pytest-django), and one Redis database, REDIS_URL's (default
+redis://127.0.0.1:6379/1, emptied before every test; tests/conftest.py refuses one that holds
+keys the suite did not write). DATABASE_URL only says where the server is.
+"""
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
+_TEST_DB = os.environ.get("TEST_DATABASE_NAME") or "test_platform"
+os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{_TEST_DB}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 
 from .base import *  # noqa: E402, F403
 from .env import env_str  # noqa: E402
 
-DATABASES["default"]["TEST"] = {  # noqa: F405
-    "NAME": env_str("TEST_DATABASE_NAME", "test_platform"),
-}
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", _TEST_DB)}  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "pftest")  # noqa: F405

@@ -22,6 +22,26 @@ class HealthSerializer(serializers.Serializer):
     checks = serializers.DictField(child=HealthCheckSerializer())
 
 
+class LivenessSerializer(serializers.Serializer):
+    status = enum(["alive"])
+
+
+class LivenessView(APIView):
+    """Documents the liveness route: `core.middleware.liveness` answers it before any view."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={200: LivenessSerializer}, tags=["health"], operation_id="health_live", auth=[]
+    )
+    def get(self, request):
+        """The process answers (no database, Redis or broker asked): for container restarts."""
+        from ..middleware import liveness_response
+
+        return liveness_response()
+
+
 class HealthView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -33,7 +53,8 @@ class HealthView(APIView):
         auth=[],
     )
     def get(self, request):
-        """Database, Redis, broker and beat freshness; 503 when any fails (for load balancers)."""
+        """Readiness: database, Redis and broker; 503 when any fails (for load balancers). Beat
+        freshness is reported ("warn" when stale) but never fails it."""
         report = health_report()
         code = 200 if report["status"] == "SERVING" else 503
         response = Response(report, status=code)

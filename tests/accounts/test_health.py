@@ -40,12 +40,38 @@ def test_beat_schedules_exist_after_migrate():
     assert tasks["accounts.sms_expire"] < 60
 
 
-def test_stale_beat_is_503(api_client):
+def test_stale_beat_is_a_warning_not_a_failure(api_client):
+    """A stale beat must not take web nodes out of the load balancer (issue 16, item 7)."""
     PeriodicTask.objects.update(last_run_at=timezone.now() - timedelta(hours=2))
     JobRun.objects.create(name="x", started_at=timezone.now() - timedelta(hours=3))
     response = api_client.get("/api/v1/health")
-    assert response.status_code == 503
-    assert response.json()["checks"]["beat"]["status"] == "fail"
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "SERVING"
+    assert body["checks"]["beat"]["status"] == "warn"
+    assert "beat" in body["checks"]["beat"]["detail"]
+
+
+def test_liveness_answers_without_database_or_redis(api_client, monkeypatch, settings):
+    """/api/v1/health/live asks nothing: it answers with the database and the settings cache
+    (Redis) failing, for any Host header, over plain HTTP with HTTPS required."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "cursor", _no_database)
+    monkeypatch.setattr("core.https.settings_get_many", _no_database)
+    settings.ALLOWED_HOSTS = ["platform.example.test"]
+    response = api_client.get("/api/v1/health/live", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}
+    assert response["Cache-Control"] == "no-store"
+    # the same failures make any other route fail: the test would notice a liveness view
+    # behind the middleware stack
+    with pytest.raises(AssertionError):
+        api_client.get("/api/v1/sys/ping", HTTP_HOST="platform.example.test")
+
+
+def _no_database(*args, **kwargs):
+    raise AssertionError("a dependency was asked")
 
 
 def test_recent_job_run_counts_as_beat_activity(api_client):

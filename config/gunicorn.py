@@ -1,0 +1,32 @@
+"""gunicorn settings of the image: `gunicorn config.wsgi:application -c config/gunicorn.py`.
+
+Workers and threads come from the environment. With several worker processes, Prometheus
+metrics are kept in PROMETHEUS_MULTIPROC_DIR (emptied when gunicorn starts, a dead worker's
+gauges dropped) so that `/metrics` answers for all of them, whichever worker serves it.
+The access log is the application's own (one JSON line per request, core/observe.py).
+"""
+
+import os
+import shutil
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+# Threads: long-lived requests (SMS code wait, warming SSE) each hold one.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+accesslog = None
+errorlog = "-"
+
+
+def on_starting(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
