@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.metrics import metrics_view
 from secrets_app.views import home
 
 handler404 = "core.api.views.not_found"
@@ -12,6 +13,7 @@ handler500 = "core.api.views.error"
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("auth/", include("allauth.urls")),
     # REST API
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,17 +4,21 @@
 current actor's user id, token accessor, client address and request id into the message
 headers; running it opens the actor context from them (channel "task"), so audit records
 written by a task say who asked for the work, and logs share the request id. A task queued
-by the system (beat) runs as the system with a fresh request id.
+by the system (beat) runs as the system with a fresh request id. Each run's outcome and
+duration are counted for `/metrics` (core/metrics.py).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Retry
 from django.utils.functional import SimpleLazyObject
 
 from .context import acting, current_actor, new_request_id
+from .metrics import task_observe
 
 HEADER = "platform_actor"
 
@@ -61,12 +65,22 @@ class PlatformTask(Task):
         sent = sent if isinstance(sent, dict) else {}
         user_id = sent.get("user_id")
         user = SimpleLazyObject(lambda: _load_user(user_id)) if user_id else None
-        with acting(
-            user=user,
-            token=None,
-            accessor=str(sent.get("accessor") or ""),
-            ip=str(sent.get("ip") or ""),
-            request_id=new_request_id(sent.get("request_id") or self.request.id),
-            channel="task",
-        ):
-            return super().__call__(*args, **kwargs)
+        started = time.perf_counter()
+        outcome = "failure"
+        try:
+            with acting(
+                user=user,
+                token=None,
+                accessor=str(sent.get("accessor") or ""),
+                ip=str(sent.get("ip") or ""),
+                request_id=new_request_id(sent.get("request_id") or self.request.id),
+                channel="task",
+            ):
+                result = super().__call__(*args, **kwargs)
+            outcome = "success"
+            return result
+        except Retry:
+            outcome = "retry"
+            raise
+        finally:
+            task_observe(task=self.name, outcome=outcome, seconds=time.perf_counter() - started)

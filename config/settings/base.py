@@ -4,6 +4,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from core.logs import formatter
+
 from .env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     # proxies) before anything, SecurityMiddleware included, asks request.is_secure(); open the
     # actor context (core.context) that services and the audit log read.
     "core.middleware.RequestContextMiddleware",
+    # One JSON access line and the request metrics per request, inside the actor context.
+    "core.logs.AccessLogMiddleware",
     "core.https.HTTPSPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -275,11 +279,32 @@ PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 # Seconds a token's state stays cached before it is re-read from the database.
 TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 300)
 
+# --- logs, metrics, error reports (core/logs.py, core/metrics.py) ---
+# JSON lines with the request id (LOG_FORMAT=console for people); the stdlib logging module
+# stays the API, so caplog and libraries work unchanged.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"structured": formatter("console" if LOG_FORMAT == "console" else "json")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery keeps the logging configured here instead of installing its own plain-text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics: a bearer token, or a client address in these networks (loopback by default).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+# Sentry only when a DSN is set (tests force it off).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(env_decimal("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    from core.logs import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -19,7 +19,8 @@ if INSECURE_DEFAULT_ENCRYPTION_KEY in ENCRYPTION_KEYS:
 # configuration requires HTTPS. X-Forwarded-Proto is honoured by that middleware, and only from
 # `security.trusted_proxies`, so SECURE_PROXY_SSL_HEADER (which trusts anyone) stays unset.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = API_SECURE_REDIRECT_EXEMPT
+# /metrics is scraped over the internal network (behind a token or an allow-list), not redirected.
+SECURE_REDIRECT_EXEMPT = [*API_SECURE_REDIRECT_EXEMPT, r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

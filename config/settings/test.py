@@ -24,3 +24,5 @@ EXTERNAL_SOCKS_API_URL = "http://127.0.0.1:9/api/v1/authorized"
 VK_API_URL = "http://127.0.0.1:9/method"
 TELEGRAM_WEB_URL = "http://127.0.0.1:9"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Never report to Sentry from tests (base.py initialises it only with a DSN).
+SENTRY_DSN = ""

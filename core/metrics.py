@@ -1,0 +1,220 @@
+"""Prometheus metrics at `/metrics` (prometheus-client), behind a token or a network allow-list.
+
+- Requests: `platform_http_request_duration_seconds{method,route,status}` (a histogram: its
+  `_count` is the request count), observed by `core.logs.AccessLogMiddleware` in the web
+  process. Under gunicorn with several workers, PROMETHEUS_MULTIPROC_DIR makes every worker's
+  numbers part of every scrape (config/gunicorn.py).
+- Celery tasks: `platform_celery_tasks_total{task,outcome}` and
+  `platform_celery_task_duration_seconds{task}`. Workers run on other hosts than the web
+  processes, so they count in the shared cache (Redis; the file cache in embedded mode), and
+  any web process reports the totals of all workers at scrape time.
+- Periodic jobs (proxy sync, warming tick, view re-collection, health checks...), from their
+  JobRun records: `platform_job_last_run_timestamp_seconds{job}`,
+  `platform_job_last_success{job}` (1 or 0), `platform_job_last_duration_seconds{job}` and
+  the numbers of the last result, `platform_job_last_result{job,field}`.
+
+Access: `METRICS_TOKEN` (sent as `Authorization: Bearer <token>`) or a client address in
+`METRICS_ALLOWED_NETWORKS` (default: loopback only); anyone else gets 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
+
+from .networks import ip_in_networks
+
+logger = logging.getLogger(__name__)
+
+REQUEST_SECONDS = Histogram(
+    "platform_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route (the URL pattern) and status.",
+    ["method", "route", "status"],
+)
+TASK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+TASK_OUTCOMES = ("success", "failure", "retry")
+_KEY = "metrics:v1:"
+_TIMEOUT = None  # counters live as long as the cache keeps them (they restart from zero)
+
+
+def request_observe(*, method: str, route: str, status: int, seconds: float) -> None:
+    REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
+
+
+# --- Celery tasks, counted in the shared cache ------------------------------------------
+
+
+def _incr(key: str, amount: int = 1) -> None:
+    cache.add(key, 0, timeout=_TIMEOUT)
+    try:
+        cache.incr(key, amount)
+    except ValueError:  # evicted between add and incr: start again
+        cache.set(key, amount, timeout=_TIMEOUT)
+
+
+def task_observe(*, task: str, outcome: str, seconds: float | None) -> None:
+    """Count one finished task run; never raises (metrics must not fail a task)."""
+    try:
+        _incr(f"{_KEY}task:{task}:{outcome}")
+        if seconds is not None:
+            _incr(f"{_KEY}task_ms:{task}", int(seconds * 1000))
+            for bound in TASK_BUCKETS:
+                if seconds <= bound:
+                    _incr(f"{_KEY}task_le:{task}:{bound}")
+            _incr(f"{_KEY}task_le:{task}:+Inf")
+    except Exception as exc:  # the cache is down: the task's own outcome matters more
+        logger.warning("task metrics not recorded: %s", type(exc).__name__)
+
+
+def _task_names() -> list[str]:
+    from config.celery import app
+
+    return sorted(name for name in app.tasks if not name.startswith("celery."))
+
+
+class _SharedCollector:
+    """Collects the shared task counters and the last periodic job runs at scrape time."""
+
+    def describe(self):
+        return []  # nothing to check at registration (collecting needs the database)
+
+    def collect(self):
+        yield from self._tasks()
+        yield from self._jobs()
+
+    def _tasks(self):
+        names = _task_names()
+        keys = [f"{_KEY}task:{t}:{o}" for t in names for o in TASK_OUTCOMES]
+        keys += [f"{_KEY}task_ms:{t}" for t in names]
+        bounds = [*map(str, TASK_BUCKETS), "+Inf"]
+        keys += [f"{_KEY}task_le:{t}:{b}" for t in names for b in bounds]
+        try:
+            values = cache.get_many(keys)
+        except Exception as exc:
+            logger.warning("task metrics unavailable: %s", type(exc).__name__)
+            return
+        total = CounterMetricFamily(
+            "platform_celery_tasks",
+            "Finished Celery task runs by outcome.",
+            labels=["task", "outcome"],
+        )
+        duration = HistogramMetricFamily(
+            "platform_celery_task_duration_seconds",
+            "Run time of Celery tasks.",
+            labels=["task"],
+        )
+        for task in names:
+            for outcome in TASK_OUTCOMES:
+                count = values.get(f"{_KEY}task:{task}:{outcome}")
+                if count:
+                    total.add_metric([task, outcome], count)
+            runs = values.get(f"{_KEY}task_le:{task}:+Inf")
+            if runs:
+                buckets = [(b, values.get(f"{_KEY}task_le:{task}:{b}") or 0) for b in bounds]
+                seconds = (values.get(f"{_KEY}task_ms:{task}") or 0) / 1000
+                duration.add_metric([task], buckets, seconds)
+        yield total
+        yield duration
+
+    def _jobs(self):
+        from core.models import JobRun
+
+        try:
+            names = list(JobRun.objects.values_list("name", flat=True).distinct())
+            latest = [
+                JobRun.objects.filter(name=name)
+                .exclude(status__in=[JobRun.Status.RUNNING, JobRun.Status.SKIPPED])
+                .order_by("-started_at")
+                .first()
+                for name in sorted(names)
+            ]
+        except Exception as exc:
+            logger.warning("job metrics unavailable: %s", type(exc).__name__)
+            return
+        when = GaugeMetricFamily(
+            "platform_job_last_run_timestamp_seconds",
+            "Start of the last finished run of a periodic job (Unix time).",
+            labels=["job"],
+        )
+        success = GaugeMetricFamily(
+            "platform_job_last_success", "1 if the last run succeeded, else 0.", labels=["job"]
+        )
+        took = GaugeMetricFamily(
+            "platform_job_last_duration_seconds", "Duration of the last run.", labels=["job"]
+        )
+        result = GaugeMetricFamily(
+            "platform_job_last_result",
+            "Numbers reported by the last run (added, collected, actions...).",
+            labels=["job", "field"],
+        )
+        for run in filter(None, latest):
+            when.add_metric([run.name], run.started_at.timestamp())
+            success.add_metric([run.name], 1.0 if run.status == JobRun.Status.SUCCESS else 0.0)
+            if run.duration_seconds is not None:
+                took.add_metric([run.name], run.duration_seconds)
+            for field, value in sorted((run.result or {}).items()):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    result.add_metric([run.name, str(field)[:64]], float(value))
+        yield from (when, success, took, result)
+
+
+_SHARED = _SharedCollector()
+REGISTRY.register(_SHARED)
+
+
+def _registry():
+    """This process's metrics, or every process's under PROMETHEUS_MULTIPROC_DIR (gunicorn)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(_SHARED)
+    return registry
+
+
+# --- the route ------------------------------------------------------------------------------
+
+
+def metrics_allowed(request) -> bool:
+    token = getattr(settings, "METRICS_TOKEN", "")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
+        return True
+    from .middleware import request_client_ip
+
+    networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", [])
+    return bool(networks) and ip_in_networks(request_client_ip(request), networks)
+
+
+def metrics_view(request):
+    if not metrics_allowed(request):
+        return JsonResponse(
+            {"detail": "Metrics need METRICS_TOKEN or an address in METRICS_ALLOWED_NETWORKS."},
+            status=403,
+        )
+    started = time.perf_counter()
+    body = generate_latest(_registry())
+    response = HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    response["X-Scrape-Seconds"] = f"{time.perf_counter() - started:.3f}"
+    return response
