@@ -65,6 +65,11 @@ run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	bin/run-all
 
+# Against a running `make run` (same PORT and DEMO_PORT_BASE): a purchase, its refund, a
+# warming task with progress, a view count and a live proxy within 60 s of the demo's start.
+demo-check: install
+	$(BIN)/python bin/demo-check
+
 key: install
 	@$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 

@@ -1,19 +1,28 @@
 """Demo data of the fleet for `make run` (idempotent): a few accounts on each platform and a
-small proxy pool. The first demo proxy points at the demo SOCKS5 fake (fakes/socks5.py, port
-8705, user demo / demo-pass) when fakes/demo.py starts it; the others are unreachable on
-purpose, so the health job shows a dead proxy."""
+small proxy pool. Every demo proxy points at the demo SOCKS5 fake (fakes/socks5.py, on
+DEMO_PORT_BASE+5): `demo` and `demo2` log in there (health "alive"), `demo3` is refused on
+purpose, so the health job also shows a failing proxy. `start` (run by bin/run-all once the
+fakes listen) checks them at once instead of at the first beat run."""
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from .models import Account, AccountStatus, Proxy
 from .services.accounts import account_create, account_status_change
 from .services.proxies import proxy_allocate, proxy_create
 
 DEMO_PROXIES = [
-    ("127.0.0.1", 8705, "demo", "demo-pass", "RU", "demo-socks"),
-    ("127.0.0.1", 8706, "demo2", "demo-pass", "RU", "demo-socks"),
-    ("127.0.0.1", 8707, "demo3", "demo-pass", "DE", "other"),
+    ("127.0.0.1", "demo", "demo-pass", "RU", "demo-socks"),
+    ("127.0.0.1", "demo2", "demo-pass", "RU", "demo-socks"),
+    ("127.0.0.1", "demo3", "demo-pass", "DE", "other"),
 ]
+
+
+def demo_socks5_port() -> int:
+    return getattr(settings, "DEMO_SOCKS5_PORT", 8705)
+
+
 DEMO_ACCOUNTS = [
     ("vk", "demo_vk_1", ["demo", "ru"], AccountStatus.ACTIVE),
     ("vk", "demo_vk_2", ["demo"], AccountStatus.CREATING),
@@ -24,8 +33,12 @@ DEMO_ACCOUNTS = [
 
 
 def seed(stdout) -> None:
-    for host, port, user, password, country, provider in DEMO_PROXIES:
-        if not Proxy.objects.filter(host=host, port=port, username=user).exists():
+    port = demo_socks5_port()
+    for host, user, password, country, provider in DEMO_PROXIES:
+        existing = Proxy.objects.filter(host=host, username=user, provider=provider)
+        if existing.exists():
+            existing.exclude(port=port).update(port=port)  # DEMO_PORT_BASE changed since
+        else:
             proxy_create(
                 host=host,
                 port=port,
@@ -59,3 +72,14 @@ def seed(stdout) -> None:
     if first and first.proxy_id is None:
         proxy_allocate(account_id=first.pk, preferred_country="RU", actor="demo")
     stdout.write(f"fleet demo: {created} account(s) created, {Proxy.objects.count()} proxies")
+
+
+def start(stdout) -> None:
+    """Check the demo proxies now (the beat job runs every few minutes)."""
+    from .services.proxy_health import proxy_check_health
+
+    demo = Proxy.objects.filter(
+        username__in=[user for _host, user, *_ in DEMO_PROXIES], host="127.0.0.1"
+    )
+    health = [proxy_check_health(proxy_id=proxy.pk, actor="demo").health for proxy in demo]
+    stdout.write(f"fleet demo: proxy health {', '.join(health)}")

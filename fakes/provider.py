@@ -5,6 +5,7 @@
     provider.url                      # base URL ending in /api/v1/authorized
     provider.set_online(pid, False)   # flips a proxy offline (it leaves the online list)
     provider.fail("buy", status=403)  # next buy answers 403 (times=, delay= for timeouts)
+    provider.offline_on_sale = lambda proxy_id: proxy_id % 3 == 0  # these go offline once sold
     provider.add_raw({...})           # a malformed item as-is
     provider.stop()
 
@@ -45,6 +46,9 @@ class FakeProvider:
         self.price = Decimal("1.20")
         self.refund_window = 3600
         self.max_page_size = 1000
+        # proxy_id -> whether the proxy drops offline right after it is sold (the demo's way
+        # to make a refund possible: the provider refunds offline proxies only)
+        self.offline_on_sale = None
         self._failures: dict[str, list[dict]] = {}
         self._ids = itertools.count(1001)
         self._creds = itertools.count(9001)
@@ -80,6 +84,7 @@ class FakeProvider:
             self._failures.clear()
             self.balance = None
             self.refund_window = 3600
+            self.offline_on_sale = None
             self.server.routes[:] = self._routes
             self.server.requests.clear()
 
@@ -249,6 +254,8 @@ class FakeProvider:
                     return FakeResponse.json({"message": "insufficient balance"}, status=403)
                 self.balance -= self.price
             record = self._record(proxy_id, item)
+            if self.offline_on_sale is not None and self.offline_on_sale(proxy_id):
+                item["status"] = 0
             return FakeResponse.json(self._public(record))
 
     def _record(self, proxy_id: int, item: dict, **fields: Any) -> dict:
@@ -331,8 +338,64 @@ class FakeProvider:
         return FakeResponse.json(self._public(record))
 
 
+DEMO_PAGE = """<!doctype html><meta charset="utf-8"><title>Demo provider</title>
+<h1>Demo SOCKS5 provider</h1>
+<p>Proxies whose id is a multiple of 3 go offline as soon as they are sold, so the shop can
+refund them; the others stay online (a refund is refused: "still online") until you take them
+offline here.</p>
+<table border="1" cellpadding="4"><tr><th>proxy</th><th>credentials</th><th>status</th>
+<th>refunded</th><th></th></tr>{rows}</table>"""
+DEMO_ROW = """<tr><td>{proxy_id}</td><td>{credentials_id}</td><td>{status}</td><td>{refunded}</td>
+<td><form method="post" action="/demo/offline"><input type="hidden" name="proxy_id"
+value="{proxy_id}"><button {disabled}>Take offline</button></form></td></tr>"""
+
+
+def add_demo_controls(provider: FakeProvider) -> None:
+    """A control page at /demo (no token: it is the provider's own console, on 127.0.0.1):
+    the sold proxies, each with a "Take offline" button (POST /demo/offline, proxy_id as
+    form or JSON field), which makes its refund possible."""
+
+    def page(request: FakeRequest) -> FakeResponse:
+        rows = []
+        for record in sorted(provider.bought.values(), key=lambda r: -r["credentials_id"]):
+            item = provider.items.get(record["proxy_id"], {})
+            online = item.get("status") == 1
+            rows.append(
+                DEMO_ROW.format(
+                    proxy_id=record["proxy_id"],
+                    credentials_id=record["credentials_id"],
+                    status="online" if online else "offline",
+                    refunded="yes" if record["refunded"] else "no",
+                    disabled="" if online else "disabled",
+                )
+            )
+        return FakeResponse.text(DEMO_PAGE.format(rows="".join(rows)))
+
+    def offline(request: FakeRequest) -> FakeResponse:
+        from urllib.parse import parse_qs
+
+        if request.headers.get("content-type", "").startswith("application/json"):
+            raw = (request.json() or {}).get("proxy_id")
+        else:
+            raw = (parse_qs(request.body.decode()).get("proxy_id") or [None])[0]
+        try:
+            proxy_id = int(raw)
+        except (TypeError, ValueError):
+            return FakeResponse.json({"message": "proxy_id required"}, status=400)
+        if proxy_id not in provider.items:
+            return FakeResponse.json({"message": "proxy not found"}, status=404)
+        provider.set_online(proxy_id, False)
+        if request.headers.get("accept", "").startswith("text/html"):
+            return FakeResponse(303, b"", {"Location": "/demo"})
+        return FakeResponse.json({"proxy_id": proxy_id, "status": 0})
+
+    provider.server.route("GET", "/demo", page)
+    provider.server.route("POST", "/demo/offline", offline)
+
+
 def build_demo_server(port: int) -> FakeHTTPServer:
-    """The demo provider for `make run`: 300 proxies, token from the demo settings."""
+    """The demo provider for `make run`: 300 proxies, token from the demo settings; every
+    third proxy goes offline once sold (refundable), and /demo takes any other offline."""
     token = "demo-provider-token"
     try:
         from django.conf import settings
@@ -342,4 +405,6 @@ def build_demo_server(port: int) -> FakeHTTPServer:
         pass
     provider = FakeProvider(token=token, port=port)
     provider.add_proxies(300)
+    provider.offline_on_sale = lambda proxy_id: proxy_id % 3 == 0
+    add_demo_controls(provider)
     return provider.server

@@ -2,6 +2,7 @@
 and username/password authentication (RFC 1929), then closes; nothing is relayed.
 
     server = FakeSocks5Server(username="u", password="p").start()
+    server.users["u2"] = "p2"         # more accounts on the same endpoint
     server.port, server.connections
     server.mode = "refuse_auth"   # or "ok", "hang" (accept, never answer), "garbage"
     server.stop()
@@ -32,7 +33,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 sock.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
                 return
             methods = sock.recv(head[1])
-            wants_auth = bool(fake.username)
+            wants_auth = bool(fake.users)
             if wants_auth and 0x02 not in methods:
                 sock.sendall(b"\x05\xff")
                 return
@@ -44,7 +45,7 @@ class _Handler(socketserver.BaseRequestHandler):
             user = sock.recv(ver_ulen[1]).decode()
             plen = sock.recv(1)[0]
             pwd = sock.recv(plen).decode()
-            ok = mode != "refuse_auth" and (user, pwd) == (fake.username, fake.password)
+            ok = mode != "refuse_auth" and user in fake.users and fake.users[user] == pwd
             sock.sendall(b"\x01\x00" if ok else b"\x01\x01")
         except OSError:
             return
@@ -59,6 +60,7 @@ class FakeSocks5Server:
     def __init__(self, *, username: str = "", password: str = "", port: int = 0) -> None:
         self.username = username
         self.password = password
+        self.users: dict[str, str] = {username: password} if username else {}
         self.mode = "ok"
         self.connections = 0
         self.release = threading.Event()
@@ -84,5 +86,8 @@ class FakeSocks5Server:
 
 
 def build_demo_server(port: int) -> FakeSocks5Server:
-    """A demo SOCKS5 endpoint (not started) for the demo proxies of `accounts.demo`."""
-    return FakeSocks5Server(username="demo", password="demo-pass", port=port)
+    """The demo SOCKS5 endpoint (not started) of `accounts.demo`'s proxies: `demo` and `demo2`
+    log in; `demo3` is refused on purpose, so the health job also shows a dead proxy."""
+    server = FakeSocks5Server(username="demo", password="demo-pass", port=port)
+    server.users["demo2"] = "demo-pass"
+    return server

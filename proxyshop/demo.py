@@ -1,12 +1,13 @@
-"""Demo data for `make run`: a balance for the admin users, and a first sync if the demo
-provider (fakes/demo.py, port 8701) is already up. Idempotent."""
+"""Demo data for `make run`: a balance for the admin users (idempotent). The first sync is
+`start`'s, run by bin/run-all once the demo provider listens (fakes/demo.py): syncing here, before
+the fakes run, would only record a failed sync at every start."""
 
 from __future__ import annotations
 
 from core.errors import DomainError
 from secrets_app.models import Role, User
 
-from .models import LedgerEntry, Product
+from .models import LedgerEntry
 from .services import proxies_sync, wallet_topup
 
 
@@ -15,13 +16,14 @@ def seed(stdout) -> None:
         if not LedgerEntry.objects.filter(wallet__user=admin).exists():
             wallet_topup(actor=admin, username=admin.username, amount="50.00", note="demo balance")
             stdout.write(f"proxyshop: {admin.username} has a demo balance of $50.00")
-    if Product.objects.exists():
-        return
+
+
+def start(stdout) -> None:
+    """Fill the catalogue from the demo provider now instead of at the first beat run. The demo
+    provider takes every third proxy offline once it is sold, so its refund works."""
     try:
         run = proxies_sync(trigger="demo")
-        stdout.write(f"proxyshop: synced {run.added} demo proxies")
     except DomainError as exc:
-        stdout.write(
-            f"proxyshop: no first sync ({exc.message}); the beat job fills the "
-            "catalogue once the demo provider runs, or run `manage.py proxy_sync`."
-        )
+        stdout.write(f"proxyshop: the first sync failed ({exc.message}); the beat job retries")
+        return
+    stdout.write(f"proxyshop: synced {run.total_fetched} demo proxies ({run.added} new)")

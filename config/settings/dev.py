@@ -1,12 +1,19 @@
 """`make run`: base settings with DEBUG on, every outside client pointed at the demo fakes on
-127.0.0.1 (fakes/demo.py) unless the environment names a real service."""
+127.0.0.1 (fakes/demo.py, ports DEMO_PORT_BASE + 1..5, default 8701-8705) unless the
+environment names a real service."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = env_bool("DEBUG", True)
-VK_API_URL = env_str("VK_API_URL", "http://127.0.0.1:8702/method")
+DEMO_PORT_BASE = env_int("DEMO_PORT_BASE", 8700)  # the same default as fakes/demo.py
+EXTERNAL_SOCKS_API_URL = env_str(
+    "EXTERNAL_SOCKS_API_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 1}/api/v1/authorized"
+)
+VK_API_URL = env_str("VK_API_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 2}/method")
 VK_API_TOKENS = env_list("VK_API_TOKENS", "demo-vk-token")
-TELEGRAM_WEB_URL = env_str("TELEGRAM_WEB_URL", "http://127.0.0.1:8703")
-GITHUB_URL = env_str("GITHUB_URL", "http://127.0.0.1:8704")
+TELEGRAM_WEB_URL = env_str("TELEGRAM_WEB_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 3}")
+GITHUB_URL = env_str("GITHUB_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 4}")
 SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = GITHUB_URL  # noqa: F405
+# The fleet's demo proxies (accounts/demo.py) log in at the demo SOCKS5 fake.
+DEMO_SOCKS5_PORT = DEMO_PORT_BASE + 5
