@@ -26,8 +26,8 @@ from ..models import Product, ProductState, SyncRun
 from ..provider import ProviderClient, ProviderError, ProviderItem
 from .common import SYNC_JOB, actor_name, provider_failure
 
-# The seed's troubleshooting greps the logs for "external proxy" and "sync": INFO on success,
-# ERROR on failure, one line per run.
+# The contract's troubleshooting (docs/contracts.md) greps the logs for "external proxy" and
+# "sync": INFO on success, ERROR on failure, one line per run.
 logger = logging.getLogger("proxyshop.sync")
 
 SYNC_FIELDS = [

@@ -37,7 +37,7 @@ urlpatterns = [
     ),
     path("secrets/<path:secret_id>", kv.SecretDetailView.as_view(), name="secret-detail"),
     path("sys/settings", sys.SettingListView.as_view(), name="sys-settings"),
-    # the seed's URL line for the same list (its heading says /v1/sys/settings)
+    # the contract's URL line for the same list (docs/contracts.md)
     path("settings", sys.SettingListView.as_view(), name="settings"),
     path("sys/setting", sys.SettingWriteView.as_view(), name="sys-setting-write"),
     path("sys/setting/<str:setting_key>", sys.SettingDetailView.as_view(), name="sys-setting"),

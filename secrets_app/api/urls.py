@@ -15,7 +15,7 @@ urlpatterns = [
     ),
     path("sys/ping", identity.PingView.as_view(), name="sys-ping"),
     path("users/create", identity.UserCreateView.as_view(), name="user-create"),
-    # the seed's URL line: the username in the body (its heading puts it in the path)
+    # the contract's URL line: the username in the body (docs/contracts.md)
     path("users/delete", identity.UserDeleteByNameView.as_view(), name="user-delete-body"),
     path("users/<str:username>/delete", identity.UserDeleteView.as_view(), name="user-delete"),
 ]

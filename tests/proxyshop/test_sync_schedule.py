@@ -1,5 +1,6 @@
-"""The seed's EXTERNAL_SOCKS_SYNC_INTERVAL_MINUTES applies at the next start of beat, and the
-sync logs the INFO/ERROR lines the seed's troubleshooting greps for (issue 16, item 9)."""
+"""The shop contract's EXTERNAL_SOCKS_SYNC_INTERVAL_MINUTES applies at the next start of beat,
+and the sync logs the INFO/ERROR lines the contract's troubleshooting greps for (issue 16,
+item 9)."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""The secrets seed's URL lines and its "create or update" setting route (issue 16, item 9)."""
+"""The secrets contract's URL lines and its "create or update" setting route (issue 16, item 9)."""
 
 from decimal import Decimal
 
