@@ -3,7 +3,8 @@
     provider +1, VK +2, t.me +3, GitHub +4, SOCKS5 endpoint of the fleet's proxies +5
 
     python -m fakes.demo            # start them all (stops at Ctrl-C)
-    python -m fakes.demo --wait 30  # wait until they all accept connections (for bin/run-all)
+    python -m fakes.demo --wait 30 --pid N  # wait until they all listen (bin/run-all); gives
+                                            # up at once if process N (the fakes) has exited
 
 Every port is checked before any fake starts: one in use stops the demo with a message naming
 the port, the fake and the variable to change, instead of a traceback. The demo settings
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import socket
 import sys
 import time
@@ -66,10 +68,22 @@ def collisions() -> list[str]:
     return out
 
 
-def wait_listening(timeout: float) -> bool:
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_listening(timeout: float, pid: int | None = None) -> bool:
     deadline = time.monotonic() + timeout
     pending = {demo_port(name) for name in DEMO_FAKES}
-    while pending and time.monotonic() < deadline:
+    while pending and time.monotonic() < deadline and _alive(pid):
         for port in list(pending):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -84,11 +98,13 @@ def wait_listening(timeout: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, metavar="SECONDS", help="wait until all listen")
+    parser.add_argument("--pid", type=int, help="with --wait: the fakes' process")
     args = parser.parse_args(argv)
     if args.wait is not None:
-        if wait_listening(args.wait):
+        if wait_listening(args.wait, args.pid):
             return 0
-        print(f"the demo fakes did not listen within {args.wait:.0f}s", file=sys.stderr)
+        if _alive(args.pid):
+            print(f"the demo fakes did not listen within {args.wait:.0f}s", file=sys.stderr)
         return 1
     problems = collisions()
     if problems:
