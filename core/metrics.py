@@ -6,8 +6,8 @@
   numbers part of every scrape (config/gunicorn.py).
 - Celery tasks: `platform_celery_tasks_total{task,outcome}` and
   `platform_celery_task_duration_seconds{task}`. Workers run on other hosts than the web
-  processes, so they count in the shared cache (Redis; the file cache in embedded mode), and
-  any web process reports the totals of all workers at scrape time.
+  processes, so they count in one Redis hash (the file cache in embedded mode), and any web
+  process reports the totals of all workers at scrape time.
 - Periodic jobs (proxy sync, warming tick, view re-collection, health checks...), from their
   JobRun records: `platform_job_last_run_timestamp_seconds{job}`,
   `platform_job_last_success{job}` (1 or 0), `platform_job_last_duration_seconds{job}` and
@@ -50,44 +50,59 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
 )
 TASK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-TASK_OUTCOMES = ("success", "failure", "retry")
-_KEY = "metrics:v1:"
-_TIMEOUT = None  # counters live as long as the cache keeps them (they restart from zero)
 
 
 def request_observe(*, method: str, route: str, status: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
 
 
-# --- Celery tasks, counted in the shared cache ------------------------------------------
+# --- Celery tasks, counted in one shared hash ---------------------------------------------
+# Fields: "n|<task>|<outcome>" runs, "ms|<task>" total milliseconds, "le|<task>|<bound>" runs
+# whose duration fell in that bucket (made cumulative when collected). With Redis one
+# pipelined round trip per task run (HINCRBY); embedded, the file cache holds the same dict
+# (read-modify-write: two processes finishing at once may lose a count, fine for the demo).
 
 
-def _incr(key: str, amount: int = 1) -> None:
-    cache.add(key, 0, timeout=_TIMEOUT)
-    try:
-        cache.incr(key, amount)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(key, amount, timeout=_TIMEOUT)
+def _hash_key() -> str:
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:metrics:v1:tasks"
+
+
+def _bucket(seconds: float) -> str:
+    return next((str(b) for b in TASK_BUCKETS if seconds <= b), "+Inf")
 
 
 def task_observe(*, task: str, outcome: str, seconds: float | None) -> None:
     """Count one finished task run; never raises (metrics must not fail a task)."""
+    from .redis import get_redis
+
+    fields = {f"n|{task}|{outcome}": 1}
+    if seconds is not None:
+        fields[f"ms|{task}"] = int(seconds * 1000)
+        fields[f"le|{task}|{_bucket(seconds)}"] = 1
     try:
-        _incr(f"{_KEY}task:{task}:{outcome}")
-        if seconds is not None:
-            _incr(f"{_KEY}task_ms:{task}", int(seconds * 1000))
-            for bound in TASK_BUCKETS:
-                if seconds <= bound:
-                    _incr(f"{_KEY}task_le:{task}:{bound}")
-            _incr(f"{_KEY}task_le:{task}:+Inf")
-    except Exception as exc:  # the cache is down: the task's own outcome matters more
+        client = get_redis()
+        if client is not None:
+            pipe = client.pipeline(transaction=False)
+            for field, amount in fields.items():
+                pipe.hincrby(_hash_key(), field, amount)
+            pipe.execute()
+        else:
+            counts = cache.get(_hash_key()) or {}
+            for field, amount in fields.items():
+                counts[field] = counts.get(field, 0) + amount
+            cache.set(_hash_key(), counts, timeout=None)
+    except Exception as exc:  # Redis is down: the task's own outcome matters more
         logger.warning("task metrics not recorded: %s", type(exc).__name__)
 
 
-def _task_names() -> list[str]:
-    from config.celery import app
+def _task_counts() -> dict[str, int]:
+    from .redis import get_redis
 
-    return sorted(name for name in app.tasks if not name.startswith("celery."))
+    client = get_redis()
+    if client is None:
+        return dict(cache.get(_hash_key()) or {})
+    return {k.decode(): int(v) for k, v in client.hgetall(_hash_key()).items()}
 
 
 class _SharedCollector:
@@ -101,13 +116,8 @@ class _SharedCollector:
         yield from self._jobs()
 
     def _tasks(self):
-        names = _task_names()
-        keys = [f"{_KEY}task:{t}:{o}" for t in names for o in TASK_OUTCOMES]
-        keys += [f"{_KEY}task_ms:{t}" for t in names]
-        bounds = [*map(str, TASK_BUCKETS), "+Inf"]
-        keys += [f"{_KEY}task_le:{t}:{b}" for t in names for b in bounds]
         try:
-            values = cache.get_many(keys)
+            counts = _task_counts()
         except Exception as exc:
             logger.warning("task metrics unavailable: %s", type(exc).__name__)
             return
@@ -121,16 +131,21 @@ class _SharedCollector:
             "Run time of Celery tasks.",
             labels=["task"],
         )
-        for task in names:
-            for outcome in TASK_OUTCOMES:
-                count = values.get(f"{_KEY}task:{task}:{outcome}")
-                if count:
-                    total.add_metric([task, outcome], count)
-            runs = values.get(f"{_KEY}task_le:{task}:+Inf")
-            if runs:
-                buckets = [(b, values.get(f"{_KEY}task_le:{task}:{b}") or 0) for b in bounds]
-                seconds = (values.get(f"{_KEY}task_ms:{task}") or 0) / 1000
-                duration.add_metric([task], buckets, seconds)
+        tasks: set[str] = set()
+        for field, value in sorted(counts.items()):
+            kind, _, rest = field.partition("|")
+            if kind == "n":
+                task, _, outcome = rest.rpartition("|")
+                total.add_metric([task, outcome], value)
+            elif kind == "ms":
+                tasks.add(rest)
+        bounds = [*map(str, TASK_BUCKETS), "+Inf"]
+        for task in sorted(tasks):
+            running, buckets = 0, []
+            for bound in bounds:
+                running += counts.get(f"le|{task}|{bound}", 0)
+                buckets.append((bound, running))
+            duration.add_metric([task], buckets, counts.get(f"ms|{task}", 0) / 1000)
         yield total
         yield duration
 
