@@ -13,8 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     STATIC_ROOT=/app/static \
-    RUN_DIR=/tmp/platform \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+    RUN_DIR=/tmp/platform
 RUN useradd --system --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=deps /venv /venv

@@ -9,6 +9,10 @@ The access log is the application's own (one JSON line per request, core/observe
 import os
 import shutil
 
+# Set here, before the workers import prometheus_client: only gunicorn's processes share
+# metrics through files (a Celery worker in the same image does not need them).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/platform-metrics")  # noqa: S108
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 # Threads: long-lived requests (SMS code wait, warming SSE) each hold one.
@@ -19,14 +23,12 @@ errorlog = "-"
 
 
 def on_starting(server):
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if path:
-        shutil.rmtree(path, ignore_errors=True)
-        os.makedirs(path, exist_ok=True)
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(path, ignore_errors=True)  # numbers of an earlier run are not this run's
+    os.makedirs(path, exist_ok=True)
 
 
 def child_exit(server, worker):
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)
