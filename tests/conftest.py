@@ -24,15 +24,19 @@ def _celery_configured() -> None:
     assert app.conf.broker_url
 
 
-# Written into the test Redis database after each clear: a database that holds keys without it
-# belongs to someone else (a `make run` demo, another checkout) and is never flushed.
-REDIS_OWNER_KEY = "platform:test-suite:owned"
+# Keys of a running platform (`make run` with REDIS_URL, a deployment): the cache's default
+# prefix outside the tests (config/settings/base.py CACHE_KEY_PREFIX "pf").
+PLATFORM_KEYS = "pf:*"
+
+
+def platform_keys_present(client) -> bool:
+    return next(client.scan_iter(match=PLATFORM_KEYS, count=1000), None) is not None
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _redis_db_owned() -> None:
     """The suite empties the Redis database of REDIS_URL before every test: refuse to start on
-    one that holds keys the suite did not write, instead of flushing it silently."""
+    one that a running platform uses (its cache keys are there), instead of emptying it."""
     from django.conf import settings
 
     from core.redis import get_redis
@@ -40,10 +44,9 @@ def _redis_db_owned() -> None:
     client = get_redis()
     if client is None:
         return
-    keys = client.dbsize()
-    if keys and not client.exists(REDIS_OWNER_KEY):
+    if platform_keys_present(client):
         pytest.exit(
-            f"Redis {settings.REDIS_URL} holds {keys} keys the test suite did not write; the "
+            f"Redis {settings.REDIS_URL} holds a running platform's keys ({PLATFORM_KEYS}); the "
             "suite empties its database before every test. Point REDIS_URL at a database of "
             "its own (make test uses redis://127.0.0.1:6379/1) or empty this one yourself.",
             returncode=2,
@@ -54,13 +57,9 @@ def _redis_db_owned() -> None:
 def _clean_cache() -> Iterator[None]:
     """Each test starts with an empty Redis database (tests own the one in REDIS_URL, see
     `_redis_db_owned`) and no settings remembered by this process."""
-    from core.redis import get_redis
     from core.registry import settings_forget
 
     cache.clear()
-    client = get_redis()
-    if client is not None:
-        client.set(REDIS_OWNER_KEY, "1")
     settings_forget()
     yield
 

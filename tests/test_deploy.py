@@ -236,3 +236,29 @@ def test_entry_points_default_to_production_settings(module):
     text = (ROOT / Path(*module.split("."))).with_suffix(".py").read_text()
     assert 'setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")' in text
     assert "config.settings.dev" not in text
+
+
+# --- make test's footprint -------------------------------------------------------------
+
+
+def test_make_test_creates_no_database_and_names_what_it_uses():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "CREATE DATABASE" not in makefile.upper()
+    readme = (ROOT / "README.md").read_text()
+    assert "`TEST_DATABASE_NAME`" in readme and "`REDIS_URL`" in readme
+    assert "empties before every test" in readme
+
+
+@pytest.mark.django_db
+def test_the_suite_refuses_a_redis_database_a_running_platform_uses():
+    from core.redis import get_redis
+    from tests.conftest import platform_keys_present
+
+    client = get_redis()
+    client.set("pftest:1:setting:v1:x", "1")  # the suite's own cache keys
+    assert not platform_keys_present(client)
+    client.set("pf:1:setting:v1:x", "1")  # `make run` / a deployment's cache keys
+    try:
+        assert platform_keys_present(client)
+    finally:
+        client.delete("pf:1:setting:v1:x")

@@ -2,8 +2,8 @@
 
 The suite touches one PostgreSQL database, TEST_DATABASE_NAME (default `test_platform`,
 created and dropped by pytest-django), and one Redis database, REDIS_URL's (default
-redis://127.0.0.1:6379/1, emptied before every test; tests/conftest.py refuses one that holds
-keys the suite did not write). DATABASE_URL only says where the server is.
+redis://127.0.0.1:6379/1, emptied before every test; tests/conftest.py refuses one a running
+platform uses). DATABASE_URL only says where the server is.
 """
 
 import os
