@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from core.authority import actor_allows
 from core.filters import filter_values
 
 from .filters import AccountFilter
@@ -17,7 +18,7 @@ from .selectors import account_list, fleet_dashboard
 
 @login_required
 def fleet_overview(request):
-    if not getattr(request.user, "is_operator", False):
+    if not actor_allows("fleet.read", user=request.user):
         raise PermissionDenied
     filters = filter_values(AccountFilter, request.GET, lenient=True)
     accounts = account_list(filters=filters).select_related("proxy")

@@ -1,6 +1,8 @@
 """System settings and the security configuration, as the API and the admin change them.
 
-Only admins change them (PermissionDenied otherwise, audited); every change goes through the
+Only callers holding the `settings.write` power (core.authority: an admin whose token carries
+it) change them (PermissionDenied otherwise, audited, before the input is looked at); every
+change goes through the
 registry's `setting_set`, which audits old and new values (secret settings masked). A security
 update is validated as a whole before anything is stored, so a bad field changes nothing.
 """
@@ -12,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from core.audit import audit_record
+from core.authority import actor_allows
 from core.errors import InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent, SystemSetting
 from core.registry import (
@@ -36,7 +39,7 @@ def settings_admin_require(*, user: Any, action: str = "setting.change", target:
 
 
 def _require_admin(user: Any, action: str, target: str) -> None:
-    if getattr(user, "is_admin", False):
+    if actor_allows("settings.write", user=user):
         return
     audit_record(
         action=action,

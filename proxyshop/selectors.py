@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.authority import actor_allows
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.filters import filter_queryset
 from core.jobs import job_is_locked
@@ -118,7 +119,7 @@ def order_list(*, user: User) -> QuerySet[Order]:
 def order_get(*, user: User, order_id: str) -> Order:
     """One order of `user` (admins see every order); NotFound otherwise."""
     order = Order.objects.select_related("product", "user").filter(order_id=order_id).first()
-    if order is None or (order.user_id != user.pk and not user.is_admin):
+    if order is None or (order.user_id != user.pk and not actor_allows("orders.any", user=user)):
         raise NotFound("Unknown order.")
     return order
 
@@ -261,8 +262,9 @@ def order_credentials_for_fleet(*, order_id: str, actor: Any = None) -> dict:
     the order does not exist. Raises NotFound for an unknown order, Conflict for a refunded
     one or one whose refund is pending (its proxy may already be refunded at the provider)."""
     order = Order.objects.select_related("product").filter(order_id=order_id).first()
-    is_admin = bool(getattr(actor, "is_admin", False))
-    if order is None or not (is_admin or order.user_id == getattr(actor, "pk", None)):
+    if order is None or not (
+        order.user_id == getattr(actor, "pk", None) or actor_allows("orders.any", user=actor)
+    ):
         raise NotFound("Unknown order.")
     if order.status == OrderStatus.REFUNDED:
         raise Conflict("This order was refunded; its proxy is no longer usable.")

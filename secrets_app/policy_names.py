@@ -1,8 +1,10 @@
 """Which policy names a user, a parent token or an API client may grant.
 
-`root` grants everything. The secrets store (policies over secret paths) builds on the names:
-policies attached to a user or to the user's role (secrets_app.models.Policy) are added here,
-cached in Redis per user and invalidated by the policy generation (services/policies.py).
+`root` grants everything; `operator` (built in, held by operators and admins) grants the
+operators' admin powers (`core.authority`). The secrets store (policies over secret paths and
+`sys/` admin paths) builds on the names: policies attached to a user or to the user's role
+(secrets_app.models.Policy, and the built-in `operator`) are added here, cached in Redis per
+user and invalidated by the policy generation (services/policies.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 ROOT = "root"
 DEFAULT = "default"
+OPERATOR = "operator"
+BUILTIN = (ROOT, OPERATOR)
 
 
 def user_policy_names(user: Any) -> set[str]:

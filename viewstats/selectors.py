@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from core.authority import actor_allows
 from core.errors import NotFound
 from core.filters import filter_queryset
 
@@ -15,9 +16,12 @@ from .models import Status, ViewReading, ViewTask
 
 
 def task_list(*, user: Any, filters: Mapping | None = None) -> QuerySet[ViewTask]:
-    """The caller's tasks (an admin sees everyone's), newest first, narrowed by `filters`
-    (ViewTaskFilter: status, platform)."""
-    qs = ViewTask.objects.all() if user.is_admin else ViewTask.objects.filter(user=user)
+    """The caller's tasks (everyone's for a caller holding `views.any`: an admin whose token
+    carries it), newest first, narrowed by `filters` (ViewTaskFilter: status, platform)."""
+    if actor_allows("views.any", user=user):
+        qs = ViewTask.objects.all()
+    else:
+        qs = ViewTask.objects.filter(user=user)
     return filter_queryset(ViewTaskFilter, filters, qs.order_by("-created_at", "-id"))
 
 

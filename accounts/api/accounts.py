@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import PAGE_PARAMETERS
-from core.api.permissions import IsOperatorRole
 from core.errors import NotFound
 from core.filters import filterset_parameters
 
@@ -23,7 +22,7 @@ from ..services.accounts import (
 )
 from ..services.proxies import proxy_for_account
 from . import serializers as s
-from .common import CONFLICT, ERRORS, NOT_FOUND, paginated
+from .common import CONFLICT, ERRORS, FLEET, NOT_FOUND, paginated
 
 ACCOUNT_FILTERS = filterset_parameters(AccountFilter, PAGE_PARAMETERS)
 
@@ -36,7 +35,7 @@ def _account(account_id: int) -> Account:
 
 
 class AccountListView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         parameters=ACCOUNT_FILTERS,
@@ -75,7 +74,7 @@ class AccountListView(APIView):
 
 
 class AccountDetailView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         responses={200: s.AccountSerializer, **NOT_FOUND, **ERRORS},
@@ -105,7 +104,7 @@ class AccountCredentialsView(APIView):
 
 
 class AccountStatusView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.StatusChangeSerializer,
@@ -127,7 +126,7 @@ class AccountStatusView(APIView):
 
 
 class AccountProxyView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         responses={200: s.ProxySerializer, **NOT_FOUND, **ERRORS},

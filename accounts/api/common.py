@@ -5,6 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 
 from core.api.pagination import PageNumberPagination
+from core.api.permissions import Requires
+
+# Fleet operations: operators and admins whose token carries the fleet power (core.authority).
+FLEET = Requires("fleet.read", "fleet.write")
 
 ERRORS = {
     401: OpenApiResponse(description="Not authenticated"),

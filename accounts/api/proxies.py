@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import PAGE_PARAMETERS
-from core.api.permissions import IsOperatorRole
 from core.errors import InvalidArgument
 from core.filters import filterset_parameters
 
@@ -24,11 +23,11 @@ from ..services.proxies import (
 from ..services.proxy_health import proxy_check_health
 from ..services.proxy_shop import proxy_import_from_shop_order
 from . import serializers as s
-from .common import CONFLICT, ERRORS, EXHAUSTED, NOT_FOUND, paginated
+from .common import CONFLICT, ERRORS, EXHAUSTED, FLEET, NOT_FOUND, paginated
 
 
 class ProxyListView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         parameters=filterset_parameters(ProxyFilter, PAGE_PARAMETERS),
@@ -95,7 +94,7 @@ class ProxyListView(APIView):
 
 
 class ProxyAllocateView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.AllocateSerializer,
@@ -119,7 +118,7 @@ class ProxyAllocateView(APIView):
 
 
 class ProxyReleaseView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.AccountRefSerializer,
@@ -136,7 +135,7 @@ class ProxyReleaseView(APIView):
 
 
 class ProxyRotateView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.AccountRefSerializer,
@@ -153,7 +152,7 @@ class ProxyRotateView(APIView):
 
 
 class ProxyCheckHealthView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=None,
@@ -168,7 +167,7 @@ class ProxyCheckHealthView(APIView):
 
 
 class ProxyFromShopOrderView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.ShopOrderImportSerializer,

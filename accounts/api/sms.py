@@ -8,15 +8,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import IsOperatorRole
-
 from ..services.sms import sms_activation_cancel, sms_balance, sms_code_wait, sms_number_get
 from . import serializers as s
-from .common import CONFLICT, ERRORS, EXHAUSTED, NOT_FOUND
+from .common import CONFLICT, ERRORS, EXHAUSTED, FLEET, NOT_FOUND
 
 
 class SmsActivationCreateView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=s.SmsNumberRequestSerializer,
@@ -40,7 +38,7 @@ class SmsActivationCreateView(APIView):
 
 
 class SmsCodeView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         parameters=[
@@ -67,7 +65,7 @@ class SmsCodeView(APIView):
 
 
 class SmsCancelView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         request=None,
@@ -82,7 +80,7 @@ class SmsCancelView(APIView):
 
 
 class SmsBalanceView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(
         responses={200: s.SmsBalanceSerializer, **ERRORS},

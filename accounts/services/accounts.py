@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from core.audit import audit_record
+from core.authority import actor_allows
 from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent
 
@@ -49,8 +50,9 @@ def _actor_parts(actor: Any) -> tuple[Any, str]:
     return actor, getattr(actor, "username", "")[:150]
 
 
-def _is_admin(actor: Any) -> bool:
-    return bool(getattr(actor, "is_admin", False))
+def _may_unban(actor: Any) -> bool:
+    # A component name (str) or no actor holds no power.
+    return not isinstance(actor, str) and actor_allows("fleet.unban", user=actor)
 
 
 def _audit_refusal(*, account_id: int, new_status: str, why: str, actor: Any) -> None:
@@ -113,7 +115,7 @@ def _status_change(*, account_id: int, new_status: str, reason: str, actor: Any)
         return previous
     if new_status not in TRANSITIONS[previous]:
         raise Conflict(f"An account cannot go from {previous} to {new_status}.")
-    if (previous, new_status) in ADMIN_ONLY and not _is_admin(actor):
+    if (previous, new_status) in ADMIN_ONLY and not _may_unban(actor):
         raise PermissionDenied(
             f"Only an admin may move an account from {previous} to {new_status}."
         )
@@ -195,18 +197,14 @@ def account_create(
 
 
 def can_view_credentials(user: Any) -> bool:
-    """Admins, or users granted `accounts.view_credentials` explicitly (directly or by group).
+    """The `fleet.credentials` power (core.authority): admins, or users granted
+    `accounts.view_credentials` explicitly (directly or by group), calling with a token that
+    carries `sys/fleet/credentials` (or from a session).
 
     Operators' blanket access to the accounts app (User.has_perm) deliberately does not count:
     revealing passwords is a separate permission.
     """
-    if user is None or not getattr(user, "is_active", False):
-        return False
-    if getattr(user, "is_admin", False):
-        return True
-    from django.contrib.auth.backends import ModelBackend
-
-    return "accounts.view_credentials" in ModelBackend().get_all_permissions(user)
+    return actor_allows("fleet.credentials", user=user)
 
 
 def account_credentials_reveal(*, account_id: int, actor: Any) -> dict:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import PageNumberPagination
-from core.api.permissions import IsAdminRole
+from core.api.permissions import Requires
 from core.audit import audit_record
 from core.errors import InvalidArgument
 from core.filters import filter_values, filterset_parameters
@@ -172,7 +172,7 @@ class RefundView(APIView):
 
 
 class SyncView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("shop.write")]
 
     @extend_schema(
         tags=TAG,
@@ -197,7 +197,7 @@ class SyncView(APIView):
 
 
 class CleanupView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("shop.write")]
 
     @extend_schema(
         tags=TAG,
@@ -217,7 +217,7 @@ class CleanupView(APIView):
 
 
 class StatsView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("shop.read")]
 
     @extend_schema(tags=TAG, responses=s.ShopStatsSerializer, summary="Shop statistics (admins)")
     def get(self, request):
@@ -225,7 +225,7 @@ class StatsView(APIView):
 
 
 class SchedulerStatusView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("shop.read")]
 
     @extend_schema(
         tags=TAG,
@@ -354,7 +354,7 @@ class BalanceView(APIView):
 
 
 class TopupView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("wallets.write")]
 
     @extend_schema(
         tags=TAG,

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.authority import actor_allows
 from core.durations import format_duration
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.errors import Conflict, DomainError, NotFound
 from core.models import AuditEvent
 from core.registry import setting_get
 from secrets_app.models import User
@@ -142,7 +143,7 @@ def _mark_pending(order_pk: int, error: ProviderError) -> str:
 def order_refund(*, actor: User, order_id: str, trigger: str = "retry") -> Decimal:
     """Refund `order_id` to its buyer's balance; returns the amount credited.
 
-    Raises NotFound, PermissionDenied (not yours), Conflict (already refunded, too late,
+    Raises NotFound (unknown, or not yours: the same answer), Conflict (already refunded, too late,
     still online, refused by the provider) or Unavailable/UpstreamError (provider down);
     every refusal is audited with its reason (and the provider's error kind). When the provider
     does not answer the refund call itself, the order is left REFUND_PENDING and RefundPending
@@ -155,8 +156,9 @@ def order_refund(*, actor: User, order_id: str, trigger: str = "retry") -> Decim
     try:
         if order is None:
             raise NotFound("Unknown order.")
-        if order.user_id != actor.pk and not getattr(actor, "is_admin", False):
-            raise PermissionDenied("This order is not yours.")
+        if order.user_id != actor.pk and not actor_allows("orders.any", user=actor):
+            # The same answer as for an order that does not exist (and as reading it gives).
+            raise NotFound("Unknown order.")
         if order.status == OrderStatus.REFUND_PENDING:
             outcome = order_refund_reconcile(order_pk=order.pk, actor=actor, trigger=trigger)
             if outcome == ReconcileOutcome.REFUNDED:

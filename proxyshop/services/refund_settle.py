@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.authority import actor_allows
 from core.errors import PermissionDenied, Unavailable
 from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
@@ -219,7 +220,7 @@ def order_refund_resolve(*, order_pk: int, actor: User, refunded: bool) -> Recon
     other means: `refunded` → credit the buyer (through `credit_refund`: at most once), otherwise
     reopen it. Under the order's row lock; an order no longer pending is left alone (SKIPPED).
     Audited with `resolved_by_operator`. Raises PermissionDenied for a non-operator."""
-    if not getattr(actor, "is_operator", False):
+    if not actor_allows("refunds.resolve", user=actor):
         raise PermissionDenied("Only operators resolve refunds.")
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_pk).first()

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.authority import actor_allows
 from core.errors import InvalidArgument, NotFound, PaymentRequired, PermissionDenied
 from core.registry import setting_get
 from secrets_app.models import User
@@ -97,7 +98,7 @@ def _target_user(username: str) -> User:
 @transaction.atomic
 def wallet_topup(*, actor: User, username: str, amount: Any, note: str = "") -> LedgerEntry:
     """Credit `amount` (> 0) to `username`'s wallet. Admins only; audited."""
-    if not getattr(actor, "is_admin", False):
+    if not actor_allows("wallets.write", user=actor):
         raise PermissionDenied("Only admins may top up balances.")
     value = money(amount)
     if value <= 0:
@@ -122,7 +123,7 @@ def wallet_topup(*, actor: User, username: str, amount: Any, note: str = "") -> 
 @transaction.atomic
 def wallet_adjust(*, actor: User, username: str, amount: Any, note: str) -> LedgerEntry:
     """A signed correction by an admin (never below zero); needs a note; audited."""
-    if not getattr(actor, "is_admin", False):
+    if not actor_allows("wallets.write", user=actor):
         raise PermissionDenied("Only admins may adjust balances.")
     value = money(amount)
     if value == 0 or not note.strip():

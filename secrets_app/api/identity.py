@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import IsAdminRole
+from core.api.permissions import Requires
 from core.errors import InvalidArgument, NotFound
 
 from ..models import Token
@@ -142,7 +142,7 @@ class TokenLookupSelfView(APIView):
 class TokenAccessorListView(generics.ListAPIView):
     """Admins: every token by accessor (the token itself is never shown)."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("tokens.read")]
     serializer_class = s.TokenAdminSerializer
 
     def get_queryset(self):
@@ -158,7 +158,7 @@ class TokenAccessorListView(generics.ListAPIView):
 class TokenRevokeAccessorView(APIView):
     """Admins: revoke a token (and its children) by accessor."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("tokens.write")]
 
     @extend_schema(
         request=s.AccessorSerializer,
@@ -178,7 +178,7 @@ class TokenRevokeAccessorView(APIView):
 class UserCreateView(APIView):
     """Admins: create a user."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("users.write")]
 
     @extend_schema(
         request=s.PlatformUserCreateSerializer,
@@ -195,7 +195,7 @@ class UserCreateView(APIView):
 class UserDeleteView(APIView):
     """Admins: delete a user; their tokens die with them."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("users.write")]
 
     @extend_schema(
         request=None,

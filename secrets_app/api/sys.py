@@ -1,6 +1,7 @@
 """The contract's system routes: typed settings and the security configuration; plus policies.
 
-Operators and admins read; only admins change (the services refuse and audit the others)."""
+Operators and admins read; only admins change. The permission classes (core.authority) refuse
+before any input is read, so a caller without the power learns nothing about what exists."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import IsAdminRole, IsOperatorRole
-from core.errors import NotFound, PermissionDenied
+from core.api.permissions import Requires
+from core.errors import NotFound
 from core.security import security_config
 from core.sysconfig import (
     security_update,
@@ -36,7 +37,7 @@ TAGS = ["sys"]
 class SettingListView(APIView):
     """Every registered setting with its typed value, default and description."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [Requires("settings.read")]
 
     @extend_schema(responses={200: s.SettingSerializer(many=True), **ERRORS}, tags=TAGS)
     def get(self, request):
@@ -46,6 +47,8 @@ class SettingListView(APIView):
 class SettingWriteView(APIView):
     """Create or change one setting (admins); validated against the registry; audited old → new.
     A new key must be `custom.<name>`: it becomes a typed custom setting."""
+
+    permission_classes = [Requires("settings.write")]
 
     @extend_schema(
         request=s.SettingWriteSerializer, responses={200: s.SettingSerializer, **ERRORS}, tags=TAGS
@@ -66,7 +69,7 @@ class SettingWriteView(APIView):
 
 
 class SettingDetailView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [Requires("settings.read")]
 
     @extend_schema(responses={200: s.SettingSerializer, **ERRORS}, tags=TAGS)
     def get(self, request, setting_key: str):
@@ -76,10 +79,10 @@ class SettingDetailView(APIView):
 class SecurityView(APIView):
     """The security configuration: GET reads it, POST changes any subset (admins)."""
 
+    permission_classes = [Requires("settings.read", "settings.write")]
+
     @extend_schema(responses={200: s.SecuritySerializer, **ERRORS}, tags=TAGS)
     def get(self, request):
-        if not request.user.is_operator:
-            raise PermissionDenied("Only operators and admins read the security configuration.")
         return Response(security_config().as_dict())
 
     @extend_schema(
@@ -103,7 +106,7 @@ def _policy(policy: Policy) -> dict:
 class PolicyListView(APIView):
     """Secret-path policies (admins): list, and create or replace one."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("policies.read", "policies.write")]
 
     @extend_schema(responses={200: s.PolicySerializer(many=True), **ERRORS}, tags=TAGS)
     def get(self, request):
@@ -127,7 +130,7 @@ class PolicyListView(APIView):
 
 
 class PolicyDetailView(APIView):
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("policies.read", "policies.write")]
 
     @extend_schema(responses={200: s.PolicySerializer, **ERRORS}, tags=TAGS)
     def get(self, request, name: str):

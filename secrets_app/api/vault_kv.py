@@ -13,7 +13,8 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from core.errors import NotFound, PermissionDenied
+from core.authority import authority_require
+from core.errors import NotFound
 from core.registry import setting_get, setting_reset, setting_set
 
 from ..services.kv import (
@@ -327,8 +328,7 @@ class ConfigView(_KVView):
         operation_id="vault_kv_config_write",
     )
     def post(self, request):
-        if not request.user.is_admin:
-            raise PermissionDenied()
+        authority_require(user=request.user, token=request.auth, power="settings.write")
         body = self.body()
         known = {"max_versions", "cas_required", "delete_version_after"}
         warnings = unknown_parameter_warnings(body, known)

@@ -1,12 +1,19 @@
-"""Path-glob policies over secret paths: evaluation, caching and the one `authorize` check.
+"""Path-glob policies over secret paths and admin powers: evaluation, caching, `authorize`.
 
 Rules: `*` matches any characters (slashes included), `+` exactly one path segment. The
 capabilities of every matching rule of every effective policy are united; `deny` anywhere
 wins; nothing matching means no access (default deny). `root` allows everything.
 
-Effective policies of a request: for a token, the token's policy names limited to what its
-user may hold now (a token never gets more than its creator, even after the user lost a
-policy or a role); for a session, the user's own names.
+Two namespaces share the rules: a rule whose path starts with `sys/` is an **admin rule** and
+only ever judges admin powers (`core.authority`: `sys/users`, `sys/tokens`, ...); every other
+rule judges secret paths only. So a broad secret rule such as `*` never carries an admin power,
+and an admin rule never opens a secret. The built-in `operator` policy (held by the operator
+and admin roles) grants the operators' powers; `root` (admins) grants every path of both.
+
+Effective policies of a request: for a token, the token's policy names limited to the API
+client's allowed policies (when it came through a client) and to what its user may hold now
+(a token never gets more than its creator, even after the user lost a policy or a role); for a
+session, the user's own names.
 
 Compiled policies are kept per process and reloaded when the Redis generation key changes, so
 a request costs one Redis round trip and no database query, and a policy edit applies at once
@@ -26,9 +33,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.authority import policy_evaluator_register
 from core.errors import InvalidArgument, PermissionDenied
 from core.models import AuditEvent
-from secrets_app.policy_names import DEFAULT, ROOT
+from secrets_app.policy_names import BUILTIN, DEFAULT, OPERATOR, ROOT
 
 from ..models import Policy
 from ..models.policies import CAPABILITIES
@@ -38,11 +46,30 @@ _USER_KEY = "kvpolicy:user:"
 _local: dict[str, Any] = {"gen": None, "policies": {}}
 
 
+SECRET, SYS = "secret", "sys"
+SYS_PREFIX = "sys/"
+
+
 @dataclass(frozen=True)
 class Rule:
     glob: str
     pattern: re.Pattern
     capabilities: frozenset[str]
+
+    @property
+    def namespace(self) -> str:
+        return SYS if self.glob.startswith(SYS_PREFIX) else SECRET
+
+
+# The operators' powers (core.authority.POWERS); the role ceiling keeps the admin-only ones
+# (credentials, unban) from operators without the explicit permission.
+_OPERATOR_RULES = [
+    {"path": "sys/fleet", "capabilities": ["read", "update"]},
+    {"path": "sys/fleet/*", "capabilities": ["read", "update"]},
+    {"path": "sys/settings", "capabilities": ["read"]},
+    {"path": "sys/shop/refunds", "capabilities": ["update"]},
+]
+BUILTIN_POLICIES = {OPERATOR: {"rules": _OPERATOR_RULES, "roles": ["operator", "admin"]}}
 
 
 def compile_glob(glob: str) -> re.Pattern:
@@ -99,16 +126,24 @@ post_delete.connect(_on_change, sender=Policy, dispatch_uid="kv_policy_deleted")
 m2m_changed.connect(_on_change, sender=Policy.users.through, dispatch_uid="kv_policy_users")
 
 
+def _rules(raw: Any) -> dict[str, list[Rule]]:
+    """Compiled rules by namespace."""
+    out: dict[str, list[Rule]] = {SECRET: [], SYS: []}
+    for r in raw or []:
+        if isinstance(r, dict) and "path" in r:
+            rule = Rule(r["path"], compile_glob(r["path"]), frozenset(r["capabilities"]))
+            out[rule.namespace].append(rule)
+    return out
+
+
 def _compiled(gen: str) -> dict[str, dict]:
     if _local["gen"] != gen:
-        loaded = {}
-        for policy in Policy.objects.all():
-            rules = [
-                Rule(r["path"], compile_glob(r["path"]), frozenset(r["capabilities"]))
-                for r in policy.rules or []
-                if isinstance(r, dict) and "path" in r
-            ]
-            loaded[policy.name] = {"rules": rules, "roles": set(policy.roles or [])}
+        loaded = {
+            name: {"rules": _rules(p["rules"]), "roles": set(p["roles"])}
+            for name, p in BUILTIN_POLICIES.items()
+        }
+        for policy in Policy.objects.exclude(name__in=BUILTIN):
+            loaded[policy.name] = {"rules": _rules(policy.rules), "roles": set(policy.roles or [])}
         _local["policies"] = loaded
         _local["gen"] = gen
     return _local["policies"]
@@ -136,8 +171,11 @@ def _effective(*, user: Any, context: Any) -> tuple[set[str], str | None, set[st
     names final)."""
     role = getattr(user, "role", "") or ""
     token_names = None if context is None else set(getattr(context, "policies", None) or [])
+    client_limit = getattr(context, "client_policies", None)
+    if token_names is not None and client_limit is not None:
+        token_names &= set(client_limit)  # the client's limit binds admins too
     if role == "admin" and getattr(user, "is_active", True):
-        held = {DEFAULT, ROOT}
+        held = {DEFAULT, ROOT, OPERATOR}
         return (token_names if token_names is not None else held), None, held
     user_id = getattr(user, "pk", None)
     if user_id is None:
@@ -154,8 +192,11 @@ def effective_policies(*, user: Any, context: Any) -> set[str]:
     return _effective(user=user, context=context)[0]
 
 
-def capabilities(*, names: set[str], path: str, gen: str | None = None) -> set[str]:
-    """The capabilities `names` give on `path` (deny already applied: empty set)."""
+def capabilities(
+    *, names: set[str], path: str, gen: str | None = None, namespace: str = SECRET
+) -> set[str]:
+    """The capabilities `names` give on `path` of `namespace` (secret paths, or `sys` for admin
+    powers), deny already applied (empty set)."""
     if ROOT in names:
         return set(CAPABILITIES) - {"deny"}
     policies = _compiled(gen or _generation())
@@ -164,7 +205,7 @@ def capabilities(*, names: set[str], path: str, gen: str | None = None) -> set[s
         policy = policies.get(name)
         if policy is None:
             continue
-        for rule in policy["rules"]:
+        for rule in policy["rules"][namespace]:
             if rule.pattern.match(path):
                 found |= rule.capabilities
     if "deny" in found:
@@ -172,16 +213,27 @@ def capabilities(*, names: set[str], path: str, gen: str | None = None) -> set[s
     return found
 
 
-def allowed(*, user: Any, context: Any, path: str, capability: str) -> bool:
+def allowed(
+    *, user: Any, context: Any, path: str, capability: str, namespace: str = SECRET
+) -> bool:
     """True when the caller holds `capability` on `path`. A token never gets more than its
     user: besides the token's own policies, the user's policies must allow it too, so a deny
     the user holds applies to every token of theirs, whatever policies the token carries."""
     names, gen, held = _effective(user=user, context=context)
-    if capability not in capabilities(names=names, path=path, gen=gen):
+    if capability not in capabilities(names=names, path=path, gen=gen, namespace=namespace):
         return False
     if names == held or ROOT in held:
         return True
-    return capability in capabilities(names=held, path=path, gen=gen)
+    return capability in capabilities(names=held, path=path, gen=gen, namespace=namespace)
+
+
+def sys_allowed(*, user: Any, token: Any, path: str, capability: str) -> bool:
+    """The policy half of an admin power (core.authority): do the caller's effective policies
+    grant `capability` on the admin path `path`?"""
+    return allowed(user=user, context=token, path=path, capability=capability, namespace=SYS)
+
+
+policy_evaluator_register(sys_allowed)
 
 
 def authorize(*, user: Any, context: Any, path: str, capability: str) -> None:
@@ -216,6 +268,9 @@ def policy_test(*, path: str, capability: str, user: Any = None, token: Any = No
             accessor=token.accessor,
             policies=list(token.policies),
             expires_at=None,
+            client_policies=(list(token.client.allowed_policies or []) or None)
+            if token.client_id
+            else None,
         )
         if not token.is_live:
             return {"allowed": False, "names": [], "capabilities": [], "reason": "token not live"}
@@ -240,8 +295,9 @@ def policy_save(
     roles: list | None = None,
     actor: Any = None,
 ) -> Policy:
-    """Create or replace a policy (audited). `root` is built in and cannot be defined."""
-    if not name or name == ROOT or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
+    """Create or replace a policy (audited). `root` and `operator` are built in and cannot be
+    defined."""
+    if not name or name in BUILTIN or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
         raise InvalidArgument("invalid policy name.", field="name")
     clean = validate_rules(rules)
     policy, created = Policy.objects.update_or_create(

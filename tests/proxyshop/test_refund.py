@@ -78,9 +78,18 @@ def test_refund_only_once(auth_client, user, order, provider):
 
 def test_refund_not_yours_but_admin_may(auth_client, user, admin_user, order, provider):
     provider.set_online(order.proxy_id, False)
-    stranger = UserFactory()
-    response = refund(auth_client(stranger), order)
-    assert response.status_code == 403 and "not yours" in response.json()["detail"]
+    stranger = auth_client(UserFactory())
+    # Someone else's order answers exactly like an order that does not exist, and like reading
+    # it does: refunding is no oracle for which orders exist.
+    theirs = refund(stranger, order)
+    unknown = refund(stranger, Order(order_id="ORD-NOSUCHORDER"))
+    read = stranger.get(f"/api/external-proxy/orders/{order.order_id}")
+    assert theirs.status_code == unknown.status_code == read.status_code == 404
+    assert theirs.json() == unknown.json() == read.json()
+    # An admin's token restricted to `default` carries no power over others' orders either.
+    restricted = auth_client(admin_user, policies=["default"])
+    assert refund(restricted, order).status_code == 404
+    assert Wallet.objects.get(user=user).balance == Decimal("8.00")
     assert refund(auth_client(admin_user), order).status_code == 200
     assert Wallet.objects.get(user=user).balance == Decimal("10.00")
 

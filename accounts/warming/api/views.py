@@ -12,8 +12,8 @@ from rest_framework import generics, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.common import FLEET
 from core.api.pagination import PAGE_PARAMETERS
-from core.api.permissions import IsOperatorRole
 from core.errors import InvalidArgument
 from core.filters import filterset_parameters
 
@@ -44,7 +44,7 @@ class WarmingTaskListView(generics.ListAPIView):
     """GET: warming tasks (filters status, account_id, scenario_id, platform).
     POST: StartWarming."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
     serializer_class = s.WarmingTaskSerializer
 
     def get_queryset(self):
@@ -79,7 +79,7 @@ class WarmingTaskListView(generics.ListAPIView):
 class WarmingTaskDetailView(APIView):
     """GetWarmingStatus."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(responses={200: s.WarmingTaskSerializer, **ERRORS}, tags=TAGS)
     def get(self, request, task_id: int):
@@ -87,7 +87,7 @@ class WarmingTaskDetailView(APIView):
 
 
 class _TaskActionView(APIView):
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
     service = None
 
     def _answer(self, request, task_id: int, **kwargs):
@@ -134,7 +134,7 @@ class WarmingStopView(_TaskActionView):
 class WarmingStatisticsView(APIView):
     """GetStatistics."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
 
     @extend_schema(responses={200: s.StatisticsSerializer, **ERRORS}, tags=TAGS)
     def get(self, request):
@@ -144,7 +144,7 @@ class WarmingStatisticsView(APIView):
 class ScenarioListView(generics.ListAPIView):
     """GET: scenarios. POST: create one (definition validated; 422 lists every problem)."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
     serializer_class = s.ScenarioSerializer
 
     def get_queryset(self):
@@ -186,7 +186,7 @@ class WarmingEventsView(APIView):
     ?last_event_id=) from the bounded recent history; `timeout` ends the stream after that
     many seconds (clients reconnect)."""
 
-    permission_classes = [IsOperatorRole]
+    permission_classes = [FLEET]
     renderer_classes = [EventStreamRenderer, renderers.JSONRenderer]
 
     @extend_schema(

@@ -28,6 +28,15 @@ def _state_of(token: Token) -> dict:
         "kind": token.kind,
         "revoked": token.revoked_at is not None,
         "exhausted": bool(token.num_uses) and token.uses_remaining <= 0,
+        # The API client's limits apply at every request, not only at issue: a deactivated
+        # client's tokens stop working and a narrowed client narrows its tokens
+        # (signals.forget_client_tokens drops this cached copy when the client changes).
+        "client": None
+        if token.client_id is None
+        else {
+            "active": token.client.is_active,
+            "policies": list(token.client.allowed_policies or []) or None,
+        },
         "user": {
             "id": user.pk,
             "username": user.username,
@@ -64,7 +73,7 @@ def token_authenticate(
         _refuse("revoked", None, ip, audit)
     state = cached.get(STATE_PREFIX + digest)
     if state is None:
-        token = Token.objects.select_related("user").filter(token_hash=digest).first()
+        token = Token.objects.select_related("user", "client").filter(token_hash=digest).first()
         if token is None:
             raise TokenRefused("unknown")
         state = _state_of(token)
@@ -83,6 +92,9 @@ def token_authenticate(
         _refuse("expired", state, ip, audit)
     if not state["user"]["is_active"]:
         _refuse("user_inactive", state, ip, audit)
+    client = state.get("client")
+    if client is not None and not client["active"]:
+        _refuse("client_inactive", state, ip, audit)
     if state["bound_cidrs"] and not ip_in_networks(ip, state["bound_cidrs"]):
         _refuse("ip_not_allowed", state, ip, audit)
     if state["num_uses"] and not spend:
@@ -104,6 +116,7 @@ def token_authenticate(
         renewable=state["renewable"],
         kind=state["kind"],
         user_id=state["user"]["id"],
+        client_policies=client["policies"] if client is not None else None,
     )
     return _user_from_state(state["user"]), context
 

@@ -34,6 +34,7 @@ class TokenRefused(Unauthenticated):
         "exhausted": "Invalid token: its number of uses is exhausted.",
         "ip_not_allowed": "Token may not be used from this address.",
         "user_inactive": "Invalid token: unknown, expired or revoked.",
+        "client_inactive": "Invalid token: unknown, expired or revoked.",
     }
 
     def __init__(self, reason: str) -> None:
@@ -89,6 +90,8 @@ class TokenContext:
     renewable: bool = True
     kind: str = Token.Kind.SERVICE
     user_id: int | None = None
+    # The allowed policies of the API client the token came through (None: no client limit).
+    client_policies: list[str] | None = None
 
     def expire_time(self) -> datetime | None:
         if self.expires_at is None:
