@@ -50,6 +50,11 @@ CREATE_PARAMS = {
 # Accepted by Vault but meaningless here (no token roles, entities or periodic tokens).
 IGNORED_CREATE_PARAMS = {"no_parent", "period", "type", "id", "role_name", "entity_alias", "lease"}
 TOKEN_TAGS = ["vault: tokens"]
+# Vault's words for a child token refused by one of its parent's bounds (token_issue's codes).
+VAULT_CREATE_REFUSALS = {
+    "policies": "child policies must be subset of parent",
+    "num_uses": "restricted use token cannot generate child tokens",
+}
 
 
 def _duration(value: Any, field: str) -> int | None:
@@ -173,8 +178,8 @@ class TokenCreateView(VaultAPIView):
                 display_name=f"token-{display}" if display else "token",
                 meta=meta,
             )
-        except PermissionDenied:
-            raise VaultError(400, ["child policies must be subset of parent"]) from None
+        except PermissionDenied as exc:
+            raise VaultError(400, [VAULT_CREATE_REFUSALS.get(exc.code, exc.message)]) from None
         return self.ok(auth=auth_block(issued.token, issued.access_token), warnings=warnings)
 
 

@@ -288,11 +288,11 @@ def test_renewal_keeps_only_policies_still_held_and_a_failed_renewal_burns_nothi
     assert again.status_code == 200
 
 
-def test_a_use_limited_token_cannot_mint_an_unlimited_child(api_client, user, make_token):
+def test_a_use_limited_token_cannot_mint_any_child(api_client, user, make_token):
+    """Vault's rule (README, credentials): a child would add uses to a use-limited family."""
     parent = make_token(user, num_uses=3)
     child = api_client.post(
         "/api/v1/token/create", {}, format="json", HTTP_AUTHORIZATION=f"Bearer {parent}"
     )
-    assert child.status_code == 200
-    body = lookup(api_client, child.json()["access_token"]).json()
-    assert body["num_uses"] == 2  # what the parent had left after creating it
+    assert child.status_code == 403
+    assert lookup(api_client, parent).json()["uses_remaining"] == 2  # the attempt spent one

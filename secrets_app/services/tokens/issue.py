@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import uuid
 from datetime import timedelta
@@ -28,7 +29,7 @@ from .common import (
     parse_ttl,
     token_state_forget,
 )
-from .revoke import token_family_revoke
+from .revoke import descendants_cap_expiry, token_family_revoke
 
 
 def token_issue(
@@ -52,7 +53,14 @@ def token_issue(
 ) -> IssuedToken:
     """Create a token for `user`. Policies default to all the creator may grant and may not
     exceed them (PermissionDenied); TTL is capped by the security configuration
-    (InvalidArgument above the maximum); a parent's bound networks and expiry are inherited."""
+    (InvalidArgument above the maximum).
+
+    A child (`parent` given) never exceeds its parent in anything: policies, expiry and maximum
+    (capped at the parent's), renewability (none if the parent has none), networks (each one a
+    subnet of a parent network; none named inherits the parent's), uses (a use-limited parent
+    cannot create children at all, Vault's rule). The parent row is locked and must be live, so
+    a revocation of the parent either sees the child or is seen by its creation.
+    PermissionDenied names the bound that refused (`code`: policies, bound_cidrs, num_uses)."""
     config = security_config()
     ttl_s = parse_ttl(ttl)
     max_ttl_s = parse_ttl(explicit_max_ttl, field_name="explicit_max_ttl")
@@ -77,32 +85,42 @@ def token_issue(
             f"num_uses must be an integer from 0 to {MAX_DURATION}.", field="num_uses"
         )
     if parent is not None and parent.num_uses:
-        # A use-limited token cannot widen its limit through a child: the child gets at most
-        # the uses its parent has left.
-        num_uses = min(num_uses or parent.uses_remaining, parent.uses_remaining) or 1
+        raise PermissionDenied(
+            "A token with a limited number of uses cannot create child tokens.", code="num_uses"
+        )
     cidrs = parse_cidrs(bound_cidrs)
-    if not cidrs:
-        cidrs = list(parent.bound_cidrs) if parent else parse_cidrs(config.default_bound_cidrs)
+    if parent is not None:
+        renewable = renewable and parent.renewable
+        if not cidrs:
+            cidrs = list(parent.bound_cidrs)
+        elif not cidrs_within(cidrs, parent.bound_cidrs):
+            raise PermissionDenied(
+                "bound_cidrs of a child token must lie within its parent's networks "
+                f"({', '.join(parent.bound_cidrs)}).",
+                code="bound_cidrs",
+            )
+    elif not cidrs:
+        cidrs = parse_cidrs(config.default_bound_cidrs)
 
     grantable = policies_grantable_by(user=user, parent=parent, client=client)
     requested = list(dict.fromkeys(policies)) if policies else sorted(grantable)
     excess = [name for name in requested if name not in grantable]
     if excess:
         raise PermissionDenied(
-            f"Cannot grant policies beyond your own: {', '.join(sorted(excess))}."
+            f"Cannot grant policies beyond your own: {', '.join(sorted(excess))}.",
+            code="policies",
         )
-
-    now = timezone.now()
-    max_expires_at = now + timedelta(seconds=max_ttl_s or config.token_max_ttl)
-    if parent and parent.max_expires_at:
-        max_expires_at = min(max_expires_at, parent.max_expires_at)
-    expires_at = min(now + timedelta(seconds=ttl_s), max_expires_at)
-    if parent and parent.expires_at:
-        expires_at = min(expires_at, parent.expires_at)
 
     raw = new_secret(ACCESS_PREFIX)
     refresh_raw = new_secret(REFRESH_PREFIX) if with_refresh else None
     with transaction.atomic():
+        now = timezone.now()
+        if parent is not None:
+            parent = _parent_locked(parent, now)
+        max_expires_at = now + timedelta(seconds=max_ttl_s or config.token_max_ttl)
+        expires_at = min(now + timedelta(seconds=ttl_s), max_expires_at)
+        if parent is not None:
+            expires_at, max_expires_at = child_bounds(parent, expires_at, max_expires_at)
         token = Token.objects.create(
             token_hash=hash_token(raw),
             accessor=secrets.token_hex(12),
@@ -148,6 +166,46 @@ def token_issue(
             },
         )
     return IssuedToken(token=token, access_token=raw, refresh_token=refresh_raw)
+
+
+def _parent_locked(parent: Token, now) -> Token:
+    """The parent row, locked until the child is committed, refused unless still live."""
+    locked = Token.objects.select_for_update().filter(pk=parent.pk).first()
+    if (
+        locked is None
+        or locked.revoked_at is not None
+        or (locked.expires_at is not None and locked.expires_at <= now)
+        or (locked.num_uses and locked.uses_remaining <= 0)
+    ):
+        raise Unauthenticated("Invalid token: unknown, expired or revoked.")
+    return locked
+
+
+def child_bounds(parent: Token, expires_at, max_expires_at) -> tuple:
+    """(expiry, maximum) of a child, within its parent's: never past the parent's expiry, its
+    maximum never past the parent's maximum, nor past its expiry if the parent cannot renew."""
+    if parent.max_expires_at is not None:
+        max_expires_at = min(max_expires_at, parent.max_expires_at)
+    if parent.expires_at is not None:
+        expires_at = min(expires_at, parent.expires_at)
+        if not parent.renewable:
+            max_expires_at = min(max_expires_at, parent.expires_at)
+    return min(expires_at, max_expires_at), max_expires_at
+
+
+def cidrs_within(child: list[str], parent: list[str]) -> bool:
+    """Every child network is a subnet of one of the parent's (any, if the parent has none)."""
+    if not parent:
+        return True
+    parents = [ipaddress.ip_network(p, strict=False) for p in parent]
+    for item in child:
+        network = ipaddress.ip_network(item, strict=False)
+        if not any(
+            network.version == p.version and network.subnet_of(p)  # type: ignore[arg-type]
+            for p in parents
+        ):
+            return False
+    return True
 
 
 # --- authentication -------------------------------------------------------------------------
@@ -237,21 +295,32 @@ def token_renew_with_refresh(*, refresh_raw: str) -> IssuedToken:
 
 
 def token_renew_self(*, context: TokenContext, increment: Any = None) -> dict:
-    """Extend the calling token's TTL (Vault renew-self), capped at its max expiry.
+    """Set the calling token's expiry to `increment` (default its TTL) from now (Vault
+    renew-self), capped at its max expiry and, for a child, at its parent's expiry.
 
-    Returns {"token": Token, "capped": bool}.
+    A renewal that brings the expiry nearer brings its descendants' nearer too (their cached
+    state is dropped), so no token ever outlives its parent. Rows are locked parent first, then
+    child, level by level, in every path. Returns {"token": Token, "capped": bool}.
     """
     increment_s = parse_ttl(increment, field_name="increment")
     with transaction.atomic():
+        parent_id = Token.objects.filter(pk=context.token_id).values_list("parent_id", flat=True)
+        parent = None
+        if parent_id and parent_id[0] is not None:
+            parent = Token.objects.select_for_update().filter(pk=parent_id[0]).first()
         token = Token.objects.select_for_update().get(pk=context.token_id)
         if not token.renewable:
             raise PermissionDenied("This token is not renewable.")
         now = timezone.now()
         wanted = now + timedelta(seconds=increment_s or token.ttl_seconds or 0)
-        capped = bool(token.max_expires_at and wanted > token.max_expires_at)
-        token.expires_at = min(wanted, token.max_expires_at) if token.max_expires_at else wanted
+        limit = token.max_expires_at
+        if parent is not None and parent.expires_at is not None:
+            limit = min(limit, parent.expires_at) if limit else parent.expires_at
+        capped = bool(limit and wanted > limit)
+        token.expires_at = min(wanted, limit) if limit else wanted
         token.save(update_fields=["expires_at"])
-        token_state_forget([token.token_hash], tombstone=False)
+        forget = [token.token_hash] + descendants_cap_expiry(token.pk, token.expires_at)
+        token_state_forget(forget, tombstone=False)
         audit_record(
             action="token.renew_self",
             target_type="token",

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -14,28 +15,31 @@ from ...models import RefreshToken, Token
 from .common import hash_token, token_state_forget
 
 
-def _descendant_ids(root_ids: list) -> list:
-    found = list(root_ids)
-    frontier = list(root_ids)
-    while frontier:
-        frontier = list(Token.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        found += frontier
-    return found
-
-
 def tokens_revoke(
     tokens_qs, *, reason: str, actor: Any = None, action: str = "token.revoke"
 ) -> int:
-    """Revoke the tokens of a queryset and all their descendants. Idempotent; returns count."""
-    root_ids = list(tokens_qs.values_list("pk", flat=True))
-    if not root_ids:
-        return 0
-    ids = _descendant_ids(root_ids)
+    """Revoke the tokens of a queryset and all their descendants. Idempotent; returns count.
+
+    Level by level under row locks: a child being created holds its parent's lock until it is
+    committed, so once a level is revoked (its rows locked by the update) the next level's query
+    sees every child created meanwhile, and any later creation sees its parent revoked."""
     now = timezone.now()
+    rows: list[tuple[str, str]] = []
     with transaction.atomic():
-        live = Token.objects.filter(pk__in=ids, revoked_at__isnull=True)
-        rows = list(live.values_list("token_hash", "accessor"))
-        live.update(revoked_at=now, revoke_reason=reason[:100])
+        frontier = list(tokens_qs.select_for_update().values_list("pk", flat=True))
+        if not frontier:
+            return 0
+        ids = set(frontier)
+        while frontier:
+            live = Token.objects.filter(pk__in=frontier, revoked_at__isnull=True)
+            rows += list(live.values_list("token_hash", "accessor"))
+            live.update(revoked_at=now, revoke_reason=reason[:100])
+            frontier = list(
+                Token.objects.filter(parent_id__in=frontier)
+                .exclude(pk__in=ids)
+                .values_list("pk", flat=True)
+            )
+            ids.update(frontier)
         RefreshToken.objects.filter(access_token_id__in=ids, revoked_at__isnull=True).update(
             revoked_at=now
         )
@@ -49,6 +53,23 @@ def tokens_revoke(
             )
     token_state_forget([digest for digest, _ in rows], tombstone=True)
     return len(rows)
+
+
+def descendants_cap_expiry(token_id: Any, expires_at: Any) -> list[str]:
+    """Bring every descendant's expiry (and maximum) down to `expires_at`, level by level (the
+    caller holds the root's row lock); returns the digests of all descendants, whose cached
+    state the caller drops."""
+    digests: list[str] = []
+    frontier = [token_id]
+    while frontier:
+        children = Token.objects.filter(parent_id__in=frontier)
+        rows = list(children.values_list("pk", "token_hash"))
+        children.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=expires_at)).update(
+            expires_at=expires_at
+        )
+        digests += [digest for _, digest in rows]
+        frontier = [pk for pk, _ in rows]
+    return digests
 
 
 def token_revoke_raw(*, raw: str, actor: Any = None) -> None:
