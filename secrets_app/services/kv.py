@@ -47,7 +47,7 @@ from .kv_validation import (
     validate_metadata,
     validate_value,
 )
-from .policies import allowed, audit_refusal, authorize
+from .policies import allowed, audit_refusal, authorize, write_refused_message
 
 
 class VersionDeleted(NotFound):
@@ -154,7 +154,7 @@ def secret_write(
             return version
     except _Refused as refused:
         audit_refusal(user=user, context=context, path=path, capability=refused.capability)
-        raise PermissionDenied(f"Permission denied: {refused.capability} on {path!r}.") from None
+        raise PermissionDenied(write_refused_message(path)) from None
     except Conflict as exc:
         kv_audit(
             "secret.write",

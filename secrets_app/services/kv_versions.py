@@ -19,7 +19,7 @@ from core.registry import setting_get
 from ..models import Secret, SecretVersion
 from .kv_common import kv_audit, live_q, live_secret_get, path_of, secret_lock_or_create
 from .kv_validation import duration_field, normalize_path, parse_versions, validate_metadata
-from .policies import authorize
+from .policies import authorize, authorize_write
 
 
 def _change_versions(
@@ -112,12 +112,7 @@ def secret_metadata_update(
         else validate_metadata(custom_metadata, field="custom_metadata")
     )
     exists = Secret.objects.filter(live_q(), path=path).exists()
-    authorize(
-        user=user,
-        context=context,
-        path=path,
-        capability="update" if exists else "create",
-    )
+    authorize_write(user=user, context=context, path=path, exists=exists)
     with transaction.atomic():
         secret, _ = secret_lock_or_create(path, user)
         changes: dict[str, Any] = {}

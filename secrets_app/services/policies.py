@@ -245,6 +245,21 @@ def authorize(*, user: Any, context: Any, path: str, capability: str) -> None:
     raise PermissionDenied(f"Permission denied: {capability} on {path!r}.")
 
 
+def authorize_write(*, user: Any, context: Any, path: str, exists: bool) -> None:
+    """`authorize` for a write: `update` on an existing secret, `create` on a new one. The
+    refusal does not say which was missing (the audit record does), so a caller holding
+    neither learns nothing about whether the path exists."""
+    capability = "update" if exists else "create"
+    if allowed(user=user, context=context, path=path, capability=capability):
+        return
+    audit_refusal(user=user, context=context, path=path, capability=capability)
+    raise PermissionDenied(write_refused_message(path))
+
+
+def write_refused_message(path: str) -> str:
+    return f"Permission denied: write on {path!r}."
+
+
 def audit_refusal(*, user: Any, context: Any, path: str, capability: str) -> None:
     audit_record(
         action=f"secret.{capability}",

@@ -105,3 +105,19 @@ def test_security_get_and_post(admin_user, auth_client):
     assert c.get("/api/v1/sys/security").json()["lockout_threshold"] == 7  # nothing changed
     too_long = c.post("/api/v1/sys/security", {"token_default_ttl": 10**9}, format="json")
     assert too_long.status_code == 422
+
+
+def test_setting_probe_is_refused_before_the_key_is_looked_at(user, operator_user, auth_client):
+    """Hole 5 of issue 11: a caller who may not change settings learns nothing about which
+    settings exist: an unknown key and a real one get the same 403."""
+    for caller in (user, operator_user):
+        client = auth_client(caller)
+        unknown = client.post("/api/v1/sys/setting", {"key": "x", "value": "y"}, format="json")
+        real = client.post(
+            "/api/v1/sys/setting",
+            {"key": "secrets.default_max_versions", "value": 3},
+            format="json",
+        )
+        garbage = client.post("/api/v1/sys/setting", {"nothing": []}, format="json")
+        assert unknown.status_code == real.status_code == garbage.status_code == 403
+        assert unknown.json() == real.json() == garbage.json()

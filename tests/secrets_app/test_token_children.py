@@ -60,9 +60,7 @@ def wait_until_refused(raw: str, deadline_s: float = 30) -> None:
 def test_a_child_renewal_never_passes_the_parents_expiry(user, make_token):
     parent = make_token(user, ttl="5s")
     child = vault("POST", "/v1/auth/token/create", parent, {"ttl": "5s"}).json()["auth"]
-    renewed = vault(
-        "POST", "/v1/auth/token/renew-self", child["client_token"], {"increment": "1h"}
-    )
+    renewed = vault("POST", "/v1/auth/token/renew-self", child["client_token"], {"increment": "1h"})
     assert renewed.status_code == 200, renewed.content
     assert renewed.json()["auth"]["lease_duration"] <= 5
     assert "capped" in renewed.json()["warnings"][0]
@@ -155,9 +153,7 @@ def test_a_use_limited_token_cannot_create_children(user, make_token):
     assert refused.status_code == 403
     assert "limited number of uses" in refused.json()["detail"]
     vault_refused = vault("POST", "/v1/auth/token/create", parent, {"num_uses": 1})
-    assert vault_refused.json() == {
-        "errors": ["restricted use token cannot generate child tokens"]
-    }
+    assert vault_refused.json() == {"errors": ["restricted use token cannot generate child tokens"]}
     assert not Token.objects.filter(parent=row(parent)).exists()
     # Each attempt spent one of the parent's uses; one is left, then none.
     assert row(parent).uses_remaining == 1
