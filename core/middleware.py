@@ -10,10 +10,12 @@ adds the token once it has checked it. The answer carries `X-Request-ID`.
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
 from .context import acting, new_request_id
 from .networks import ip_in_networks
+from .paths import is_api_path
 
 
 def trusted_proxies() -> list:
@@ -82,3 +84,35 @@ def liveness(get_response):
         return get_response(request)
 
     return middleware
+
+
+# Pages that show a secret to whoever holds its link, signed in or not (shared secrets).
+NO_STORE_PAGES = ("/secrets/",)
+
+
+class NoStoreMiddleware:
+    """One rule for every answer that may carry a secret, a credential or a token: no browser
+    or proxy cache keeps it. Every API answer (tokens, secrets, credentials, orders and their
+    exports, logins, and the errors too), every page answered to a signed-in person (the
+    admin's reveals, the tokens page, the shop's orders) and the secret-sharing pages get
+    `Cache-Control: no-store`. Static files (served before authentication) are not touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response
+        if (
+            is_api_path(request.path)
+            or request.path.startswith(NO_STORE_PAGES)
+            or _signed_in(request)
+        ):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)  # absent when answered before authentication
+    return bool(user is not None and user.is_authenticated)

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "core.middleware.RequestContextMiddleware",
     # One JSON access line and the request metrics per request, inside the actor context.
     "core.logs.AccessLogMiddleware",
+    # Cache-Control: no-store on every answer that may carry a secret, credential or token.
+    "core.middleware.NoStoreMiddleware",
     "core.https.HTTPSPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
