@@ -69,7 +69,16 @@ register(
     "security.lockout_threshold",
     "int",
     lambda: settings.LOCKOUT_THRESHOLD,
-    "Failed logins of one user within the window before the user is locked out.",
+    "Failed logins of one user from one address within the window before that user is locked "
+    "out for that address (other addresses are not affected).",
+    min_value=1,
+)
+register(
+    "security.lockout_account_threshold",
+    "int",
+    lambda: settings.LOCKOUT_THRESHOLD * 20,
+    "Failed logins of one user from all addresses together within the window before the user "
+    "is locked out everywhere (a ceiling much higher than the per-address threshold).",
     min_value=1,
 )
 register(
@@ -84,6 +93,20 @@ register(
     "duration",
     lambda: settings.LOCKOUT_WINDOW,
     "Seconds over which failed logins are counted, and how long a lockout lasts.",
+    min_value=1,
+)
+register(
+    "security.signup_limit",
+    "int",
+    10,
+    "Sign-ups (POST /users) allowed from one address within the sign-up window.",
+    min_value=1,
+)
+register(
+    "security.signup_window",
+    "duration",
+    3600,
+    "Seconds over which sign-ups per address are counted.",
     min_value=1,
 )
 register(
@@ -111,10 +134,13 @@ FIELDS = (
     "token_max_ttl",
     "default_bound_cidrs",
     "lockout_threshold",
+    "lockout_account_threshold",
     "lockout_ip_threshold",
     "lockout_window",
     "password_min_length",
     "refresh_token_ttl",
+    "signup_limit",
+    "signup_window",
 )
 
 
@@ -127,10 +153,13 @@ class SecurityConfig:
     token_max_ttl: int
     default_bound_cidrs: list
     lockout_threshold: int
+    lockout_account_threshold: int
     lockout_ip_threshold: int
     lockout_window: int
     password_min_length: int
     refresh_token_ttl: int
+    signup_limit: int
+    signup_window: int
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from core.context import current_actor
 
 from .services.users import login_attempt_checked
+from .usernames import username_normalize
 
 
 class LockoutModelBackend(ModelBackend):
@@ -20,6 +21,7 @@ class LockoutModelBackend(ModelBackend):
             username = kwargs.get("username")
         if username is None or password is None:
             return None
+        username = username_normalize(username)  # as the names were stored (NFKC)
         ip = current_actor().ip  # settled once by the entry point
         outcome = login_attempt_checked(
             username=username,

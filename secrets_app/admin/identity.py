@@ -9,8 +9,8 @@ from django.utils.html import format_html
 
 from ..models import ApiClient, Token, User
 from ..services.clients import client_register
+from ..services.lockout import lockout_clear, lockout_state
 from ..services.tokens import tokens_revoke
-from ..services.users import lockout_clear, lockout_state
 
 
 @admin.register(User)

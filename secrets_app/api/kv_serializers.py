@@ -193,10 +193,13 @@ class SecuritySerializer(serializers.Serializer):
     token_max_ttl = DurationField(required=False)
     default_bound_cidrs = serializers.ListField(child=serializers.CharField(), required=False)
     lockout_threshold = serializers.IntegerField(required=False)
+    lockout_account_threshold = serializers.IntegerField(required=False)
     lockout_ip_threshold = serializers.IntegerField(required=False)
     lockout_window = DurationField(required=False)
     password_min_length = serializers.IntegerField(required=False)
     refresh_token_ttl = DurationField(required=False)
+    signup_limit = serializers.IntegerField(required=False)
+    signup_window = DurationField(required=False)
 
 
 class PolicyRuleSerializer(serializers.Serializer):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
+
+from ..usernames import validate_username
 
 
 class Role(models.TextChoices):
@@ -28,6 +31,16 @@ class User(AbstractUser):
     """
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    # Django's own rule plus ours (secrets_app/usernames.py): every form that creates a user,
+    # the admin's and allauth's, refuses invisible, mixed-script and look-alike names.
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Letters, digits and . @ + - _ ; one script; no invisible characters.",
+        validators=[UnicodeUsernameValidator(), validate_username],
+        error_messages={"unique": "A user with that username already exists."},
+    )
 
     objects = PlatformUserManager()
 

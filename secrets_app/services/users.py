@@ -1,4 +1,5 @@
-"""Users: creation, deletion, password login with lockout per user and per IP."""
+"""Users: creation (username rules), sign-up (throttled per address), deletion, password login
+under the lockout (services/lockout.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -18,6 +18,14 @@ from core.models import AuditEvent
 from core.security import security_config
 
 from ..models import Role, Token, User
+from ..usernames import username_clean, username_lookalike_taken, username_normalize
+from .lockout import (
+    login_attempt_release,
+    login_attempt_reserve,
+    login_refusal_forget,
+    login_refused_by,
+    signup_reserve,
+)
 from .tokens import tokens_forget
 
 
@@ -29,10 +37,15 @@ def user_create(
     role: str = Role.USER,
     actor: Any = None,
 ) -> User:
-    """Create a user after the password policy; 422 for a taken name or a weak password."""
+    """Create a user after the username rules (services/usernames.py: NFKC, no invisible or
+    direction characters, no mixed scripts, no look-alike of an existing name) and the password
+    policy; 422 for a refused or taken name or a weak password."""
     if role not in Role.values:
         raise InvalidArgument(f"role must be one of {', '.join(Role.values)}.", field="role")
-    if User.objects.filter(username__iexact=username).exists():
+    username = username_clean(username)
+    if User.objects.filter(username__iexact=username).exists() or username_lookalike_taken(
+        username
+    ):
         raise InvalidArgument(
             "A user with that username already exists.", field="username", code="unique"
         )
@@ -93,74 +106,36 @@ def user_delete(*, username: str, actor: Any = None) -> None:
     tokens_forget(digests)
 
 
-# --- login lockout ---------------------------------------------------------------------------
-
-
-def _key_user(username: str) -> str:
-    return f"lockout:user:{username.strip().lower()}"
-
-
-def _key_ip(ip: str) -> str:
-    return f"lockout:ip:{ip}"
-
-
-def _bump(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
-def lockout_state(*, username: str = "", ip: str = "") -> dict:
-    config = security_config()
-    counts = cache.get_many([_key_user(username), _key_ip(ip)])
-    user_failures = counts.get(_key_user(username), 0) if username else 0
-    ip_failures = counts.get(_key_ip(ip), 0) if ip else 0
-    return {
-        "user_failures": user_failures,
-        "ip_failures": ip_failures,
-        "user_locked": user_failures >= config.lockout_threshold,
-        "ip_locked": ip_failures >= config.lockout_ip_threshold,
-        "window": config.lockout_window,
-    }
-
-
-def lockout_clear(*, username: str = "", ip: str = "") -> None:
-    keys = ([_key_user(username)] if username else []) + ([_key_ip(ip)] if ip else [])
-    cache.delete_many(keys)
+# --- login ------------------------------------------------------------------------------------
 
 
 def login_attempt_checked(*, username: str, ip: str, check) -> Any:
-    """Run one password check (`check()` → user or None) under the lockout: "locked" when the
-    user or the address is locked out (check not run), else the user or None. Failures are
-    counted per user and per IP; a success clears the user's count. All outcomes audited."""
-    state = lockout_state(username=username, ip=ip)
-    if state["user_locked"] or state["ip_locked"]:
+    """Run one password check (`check()` → user or None) under the lockout
+    (services/lockout.py): "locked" when a limit refuses the attempt (the check is not run),
+    else the user or None. The attempt is reserved before the check, so parallel guesses check
+    at most the threshold. All outcomes audited."""
+    refused = login_attempt_reserve(username=username, ip=ip)
+    if refused:
         audit_record(
             action="login.locked_out",
             target_type="user",
-            target=username,
+            target=username[:150],
             ip=ip,
             outcome=AuditEvent.Outcome.DENIED,
-            data={"by": "user" if state["user_locked"] else "ip"},
+            data={"by": refused},
         )
         return "locked"
     user = check()
     if user is None:
-        _bump(_key_user(username), state["window"])
-        if ip:
-            _bump(_key_ip(ip), state["window"])
         audit_record(
             action="login.failure",
             target_type="user",
-            target=username,
+            target=username[:150],
             ip=ip,
             outcome=AuditEvent.Outcome.DENIED,
         )
         return None
-    lockout_clear(username=username)
+    login_attempt_release(username=username, ip=ip)
     audit_record(
         action="login.success", target_type="user", target=user.username, actor=user, ip=ip
     )
@@ -168,18 +143,23 @@ def login_attempt_checked(*, username: str, ip: str, check) -> Any:
 
 
 def password_login(*, username: str, password: str) -> User:
-    """Check a username and password. Refused with 429 while the user or the caller's address
-    (the actor context's) is locked out, 401 on bad credentials (counted per user and per
-    address, both audited by the authentication backend,
-    `secrets_app.backends.LockoutModelBackend`)."""
-    ip = current_actor().ip
-    state = lockout_state(username=username, ip=ip)
-    if state["user_locked"] or state["ip_locked"]:
-        login_attempt_checked(username=username, ip=ip, check=lambda: None)  # audits the refusal
-        raise ResourceExhausted(
-            f"Too many failed logins; try again in up to {state['window']} seconds."
-        )
-    user = authenticate(request=None, username=username, password=password)
-    if user is None:
-        raise Unauthenticated("Invalid username or password.")
-    return user
+    """Check a username (NFKC-normalised) and password. 429 while the lockout refuses this
+    account from the caller's address (the actor context's), the account everywhere or the
+    address; 401 on bad credentials. Every path ends in the authentication backend
+    (`secrets_app.backends.LockoutModelBackend`), which reserves and audits the attempt."""
+    login_refusal_forget()
+    user = authenticate(request=None, username=username_normalize(username), password=password)
+    if user is not None:
+        return user
+    if login_refused_by():
+        window = security_config().lockout_window
+        raise ResourceExhausted(f"Too many failed logins; try again in up to {window} seconds.")
+    raise Unauthenticated("Invalid username or password.")
+
+
+def user_signup(*, username: str, password: str, email: str = "") -> User:
+    """Self-service sign-up (view statistics' `POST /users`): a `user`, counted per address
+    (the actor context's) before anything is validated or hashed; 429 past the allowance."""
+    if not signup_reserve(ip=current_actor().ip):
+        raise ResourceExhausted("Too many sign-ups from your address; try again later.")
+    return user_create(username=username, password=password, email=email, role=Role.USER)

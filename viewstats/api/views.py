@@ -14,9 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.filters import filterset_parameters
-from secrets_app.models import Role
 from secrets_app.services.tokens import token_issue
-from secrets_app.services.users import password_login, user_create
+from secrets_app.services.users import password_login, user_signup
 from viewstats.services.task_lifecycle import TASK_FIELDS, tasks_retry, tasks_submit
 
 from ..filters import ViewTaskFilter
@@ -45,7 +44,7 @@ class UserCreateView(APIView):
     def post(self, request):
         data = s.UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(**data.validated_data, role=Role.USER)
+        user = user_signup(**data.validated_data)
         return Response(
             {"id": user.id, "username": user.username, "role": user.role},
             status=status.HTTP_201_CREATED,
