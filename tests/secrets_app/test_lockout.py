@@ -182,3 +182,17 @@ def test_names_are_nfkc_normalised_and_honest_scripts_are_welcome():
     assert cyrillic.status_code == 201
     # Logging in with the fullwidth spelling reaches the same account.
     assert grant("\uff41nalyst", "long-pass-phrase-9").status_code == 200
+
+
+@pytest.mark.django_db
+def test_allauths_username_check_applies_the_same_rule():
+    """GitHub logins create users through allauth, which validates with the model field's
+    validators (secrets_app.usernames.validate_username)."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ValidationError
+
+    adapter = get_adapter()
+    assert adapter.clean_username("octo-cat") == "octo-cat"
+    for name in LOOKALIKES:
+        with pytest.raises(ValidationError):
+            adapter.clean_username(name)
