@@ -102,14 +102,18 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "no-store" in response.get("Cache-Control", ""):
+        current = response.get("Cache-Control")
+        if current and "no-store" in current:
             return response
         if (
             is_api_path(request.path)
             or request.path.startswith(NO_STORE_PAGES)
             or _signed_in(request)
         ):
-            patch_cache_control(response, no_store=True)
+            if current:
+                patch_cache_control(response, no_store=True)
+            else:
+                response["Cache-Control"] = "no-store"
         return response
 
 
