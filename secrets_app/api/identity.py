@@ -215,7 +215,7 @@ class UserDeleteByNameView(APIView):
     """Admins: delete the user named in the body (`{"username": ...}`), as
     `/users/{username}/delete` does."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [Requires("users.write")]
 
     @extend_schema(
         request=UserDeleteSerializer,
