@@ -40,6 +40,7 @@ PUBLIC = {
     "/api/schema/",
     "/api/docs/",
     "/api/v1/health",
+    "/api/v1/health/live",
     "/api/v1/sys/ping",
     "/api/v1/token/create",
     "/api/v1/token/renew",
