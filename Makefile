@@ -10,9 +10,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet --no-header \
 	--annotation-style line $(LOCK_ARGS)
 
-.PHONY: install lock run test lint services migrate demo demo-check key bench clean
+.PHONY: install chromium lock run test lint services migrate demo demo-check key bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed chromium
 
 # Installs exactly the locked versions; stops (naming the way out) if the lock is stale.
 $(VENV)/.installed: pyproject.toml requirements/base.txt requirements/dev.txt
@@ -30,6 +30,16 @@ lock:
 	$(LOCK_COMPILE) -o requirements/base.txt
 	$(LOCK_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt
 	$(PYTHON) bin/lockcheck.py
+
+# The browser tests (tests/browser/) drive Debian's chromium through Playwright's Python package;
+# Playwright never downloads a browser of its own. Installed once, silent when present.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) (browser tests)" >&2; exit 1; }; \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing" >&2; exit 1; }
 
 # Start the local PostgreSQL and Redis if they are down; fail loudly if they cannot be started.
 services:

@@ -264,7 +264,9 @@ class SecretChildrenView(APIView):
 
 
 def _share_url(request, raw: str) -> str:
-    return request.build_absolute_uri(reverse("secret-share", args=[raw]))
+    # The token travels in the fragment, which browsers never send: it stays out of every
+    # server's access log; the page's script reads it and POSTs it (secrets_app/web/share.py).
+    return request.build_absolute_uri(reverse("secret-share")) + "#" + raw
 
 
 class SecretShareView(APIView):

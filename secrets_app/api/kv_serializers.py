@@ -132,7 +132,10 @@ class WrapSecretSerializer(serializers.Serializer):
 class WrapResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
-    url = serializers.CharField(help_text="the page where a person opens it once")
+    url = serializers.CharField(
+        help_text="the page where a person opens it once: `/secrets/share/#<token>` (the token "
+        "after `#`, which browsers never send to a server)"
+    )
 
 
 class UnwrapSerializer(serializers.Serializer):

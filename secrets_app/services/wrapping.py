@@ -124,3 +124,31 @@ def wrap_unwrap(*, raw_token: str) -> Any:
         data={"reason": reason, "token_hmac": audit_hmac(raw_token or "")},
     )
     raise NotFound("This shared secret does not exist, was already opened, or has expired.")
+
+
+def wrap_discard(*, raw_token: str, reason: str) -> bool:
+    """Erase a wrap without revealing it (its token was exposed, e.g. written to a server's
+    access log by a link of the old `/secrets/share/<token>` form). True if a usable wrap was
+    erased; unknown, used or expired tokens change nothing. Audited with the reason."""
+    with transaction.atomic():
+        wrap = (
+            WrappedSecret.objects.select_for_update()
+            .filter(
+                token_hash=_digest(raw_token or ""),
+                unwrapped_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if wrap is None:
+            return False
+        wrap.value = None
+        wrap.unwrapped_at = timezone.now()
+        wrap.save(update_fields=["value", "unwrapped_at"])
+        audit_record(
+            action="wrap.discard",
+            target_type="wrap",
+            target=wrap.accessor,
+            data={"path": wrap.source_path or None, "reason": reason},
+        )
+    return True
