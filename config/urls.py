@@ -7,6 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core.metrics import metrics_view
 from secrets_app.views import home
 
+admin.site.site_header = "Platform administration"
+admin.site.site_title = "Platform administration"
+admin.site.index_title = "Operators' screens"
+
+handler400 = "core.api.views.bad_request"
+handler403 = "core.api.views.permission_denied"
 handler404 = "core.api.views.not_found"
 handler500 = "core.api.views.error"
 

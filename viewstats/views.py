@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, InvalidArgument
+from core.registry import setting_get
 from viewstats.services.task_lifecycle import tasks_retry, tasks_submit
 
 from .models import Platform
@@ -27,7 +28,8 @@ def index(request: HttpRequest) -> HttpResponse:
         links = [line.strip() for line in text.splitlines() if line.strip()]
         raw_interval = request.POST.get("recollect_interval", "").strip()
         try:
-            interval = int(raw_interval) * 60 if raw_interval else None
+            # seconds, as the API's recollect_interval and the service's messages say
+            interval = int(raw_interval) if raw_interval else None
             rows = tasks_submit(
                 user=request.user,
                 platform=platform,
@@ -35,7 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 recollect_interval=interval,
             )
         except ValueError:
-            errors = ["The re-collection interval is a number of minutes."]
+            errors = ["The re-collection interval is a whole number of seconds."]
         except InvalidArgument as exc:
             errors = [_line_error(e) for e in exc.errors]
         else:
@@ -53,6 +55,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "platforms": Platform.choices,
             "counts": status_counts(user=request.user),
             "page_rows": PAGE_ROWS,
+            "min_interval": setting_get("viewstats.min_recollect_interval"),
+            "interval": request.POST.get("recollect_interval", ""),
         },
     )
 

@@ -35,8 +35,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "allauth",
-    "allauth.account",
-    "allauth.socialaccount",
+    "secrets_app.allauth_apps.LoginAccountConfig",  # allauth.account, relabelled
+    "secrets_app.allauth_apps.LoginSocialAccountConfig",  # allauth.socialaccount, relabelled
     "allauth.socialaccount.providers.github",
     "core",
     "secrets_app",
@@ -211,8 +211,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# The file-system transport needs no host, but kombu's URL has one: without it kombu warns
+# "No hostname was supplied" on every connection (worker and beat start) and uses localhost.
+EMBEDDED_BROKER_URL = "filesystem://localhost/"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or EMBEDDED_BROKER_URL)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_URL = EMBEDDED_BROKER_URL
     _broker_dir = RUN_DIR / "broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -289,9 +293,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"structured": formatter("console" if LOG_FORMAT == "console" else "json")},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "filters": {"client_errors_short": {"()": "core.log_filters.ClientErrorWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "filters": ["client_errors_short"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own logging gives `django` a console handler of its own (with DEBUG on) that
+        # printed every django.* line a second time beside the root's: the root's only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 # Celery keeps the logging configured here instead of installing its own plain-text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

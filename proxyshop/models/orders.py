@@ -35,6 +35,7 @@ class PurchaseBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "purchase batches"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],

@@ -32,18 +32,27 @@ def test_submit_links_from_the_textarea(browser, user):
         {
             "links": "https://vk.com/wall-1_2\n\n vk.com/club1?w=wall-1_3 \n",
             "platform": "vk",
-            "recollect_interval": "60",
+            "recollect_interval": "3600",
         },
     )
     assert response.status_code == 302
     tasks = ViewTask.objects.filter(user=user).order_by("id")
     assert [t.link for t in tasks] == ["https://vk.com/wall-1_2", "https://vk.com/wall-1_3"]
-    assert tasks[0].recollect_interval == 3600
+    assert tasks[0].recollect_interval == 3600  # seconds, the unit of the API
     page = browser.get("/stats/").content.decode()
     assert "https://vk.com/wall-1_3" in page and "created" in page
     # The table refreshes itself from the JSON list while tasks run (session auth works there).
     assert "/api/viewstats/get-bg-tasks" in page and "setTimeout(refresh" in page
     assert len(browser.get("/api/viewstats/get-bg-tasks").json()) == 2
+
+
+def test_the_interval_is_in_seconds_like_the_api(browser, user):
+    page = browser.get("/stats/").content.decode()
+    assert 'name="recollect_interval" type="number" min="60"' in page and "seconds" in page
+    too_short = browser.post("/stats/", {"links": "vk.com/wall-1_2", "recollect_interval": "59"})
+    assert "from 60 to" in too_short.content.decode() and not ViewTask.objects.exists()
+    browser.post("/stats/", {"links": "vk.com/wall-1_2", "recollect_interval": "90"})
+    assert ViewTask.objects.get().recollect_interval == 90
 
 
 def test_bad_lines_are_named_and_nothing_is_created(browser, user):
