@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.docs import OfflineRedocView
 from core.metrics import metrics_view
 from secrets_app.views import home
 
@@ -24,6 +26,10 @@ urlpatterns = [
     # REST API
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # the view-statistics document sends readers to /docs (and its framework's /redoc)
+    path("docs", RedirectView.as_view(pattern_name="api-docs"), name="docs"),
+    path("redoc", RedirectView.as_view(pattern_name="api-redoc"), name="redoc"),
     path("api/v1/", include("core.api.urls")),
     path("api/v1/", include("secrets_app.api.urls")),
     path("api/v1/", include("secrets_app.api.kv_urls")),

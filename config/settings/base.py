@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc files served from here, not from a CDN
     "django_celery_beat",
     "allauth",
     "secrets_app.allauth_apps.LoginAccountConfig",  # allauth.account, relabelled
@@ -201,6 +202,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Secrets store, account fleet, proxy shop and view statistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API docs pages work offline: their scripts and styles come from
+    # drf-spectacular-sidecar's static files; no validator badge (it asks an outside host).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     "APPEND_COMPONENTS": {
