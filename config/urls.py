@@ -27,7 +27,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="api-redoc"),
-    # the view-statistics document sends readers to /docs (and its framework's /redoc)
+    # the view-statistics contract sends readers to /docs (docs/contracts.md)
     path("docs", RedirectView.as_view(pattern_name="api-docs"), name="docs"),
     path("redoc", RedirectView.as_view(pattern_name="api-redoc"), name="redoc"),
     path("api/v1/", include("core.api.urls")),

@@ -34,7 +34,7 @@ def test_redoc_renders_offline(page, context):
     assert context.outside_requests == []
 
 
-def test_the_seeds_docs_path_leads_there(site):
+def test_the_contracts_docs_path_leads_there(site):
     answer = httpx.get(f"{site}/docs", follow_redirects=False, timeout=30)
     assert answer.status_code == 302 and answer.headers["location"] == "/api/docs/"
     assert httpx.get(f"{site}/redoc", timeout=30, follow_redirects=True).status_code == 200
