@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,6 +37,15 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 expect.set_options(timeout=WAIT_MS)
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """More time per browser test than the suite's default: pages that render the whole API
+    schema (ReDoc) take minutes on a loaded machine."""
+    for item in items:
+        if Path(item.path).is_relative_to(HERE):
+            item.add_marker(pytest.mark.timeout(300))
 
 
 @pytest.fixture(scope="package")
