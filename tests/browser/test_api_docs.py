@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from playwright.sync_api import expect
 
 
@@ -32,9 +31,3 @@ def test_redoc_renders_offline(page, context):
     assert context.outside_requests == []
     expect(page.get_by_text("/api/v1/sys/ping").first).to_be_attached()
     assert context.outside_requests == []
-
-
-def test_the_contracts_docs_path_leads_there(site):
-    answer = httpx.get(f"{site}/docs", follow_redirects=False, timeout=30)
-    assert answer.status_code == 302 and answer.headers["location"] == "/api/docs/"
-    assert httpx.get(f"{site}/redoc", timeout=30, follow_redirects=True).status_code == 200

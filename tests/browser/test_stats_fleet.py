@@ -82,19 +82,14 @@ def test_fleet_dashboard_counts_and_filters(page, operator):
     expect(page.locator("body")).to_contain_text("1 in use")
 
 
-def test_a_customer_gets_the_sites_403_page_on_the_fleet(page, customer):
-    log_in(page, "carol")
-    response = page.goto("/fleet/")
-    assert response.status == 403
-    expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
-    # in the site's layout: its header and navigation, a way back
-    expect(page.locator("header").get_by_role("link", name="Proxy shop")).to_be_visible()
-    expect(page.locator("header")).to_contain_text("carol")
-    expect(page.get_by_role("link", name="Back to the start page")).to_be_visible()
-
-
-def test_an_unknown_page_gets_the_sites_404_page(page):
+def test_error_pages_in_the_sites_layout(page, customer):
     response = page.goto("/no/such/page/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(page.locator("header").get_by_role("link", name="Proxy shop")).to_be_visible()
+    log_in(page, "carol")
+    response = page.goto("/fleet/")  # operators only
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
+    expect(page.locator("header")).to_contain_text("carol")
+    expect(page.get_by_role("link", name="Back to the start page")).to_be_visible()

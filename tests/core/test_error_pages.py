@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
@@ -50,3 +52,12 @@ def test_a_refused_form_gets_the_styled_csrf_page():
     body = page.content.decode()
     assert page.status_code == 403 and "This form could not be accepted" in body
     assert 'href="/shop/">Proxy shop</a>' in body
+
+
+def test_the_contracts_docs_path_leads_to_the_offline_docs(client):
+    docs = client.get("/docs")
+    assert docs.status_code == 302 and docs["Location"] == "/api/docs/"
+    assert client.get("/redoc")["Location"] == "/api/redoc/"
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert not re.search(r"<(?:script|link)\b[^>]*(?:src|href)=[\"'](?:https?:)?//", page)
