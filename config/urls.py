@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core.api.docs import OfflineRedocView
 from core.metrics import metrics_view
 from secrets_app.views import home
+from shopbot.urls import webhook_urlpatterns
 
 admin.site.site_header = "Platform administration"
 admin.site.site_title = "Platform administration"
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include("secrets_app.api.kv_urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("accounts.warming.api.urls")),
+    path("api/v1/", include("shopbot.api.urls")),
     path("api/external-proxy/", include("proxyshop.api.urls")),
     path("api/viewstats/", include("viewstats.api.urls")),
     # Vault-compatible subset
@@ -42,7 +44,10 @@ urlpatterns = [
     # pages
     path("secrets/", include("secrets_app.urls")),
     path("fleet/", include("accounts.urls")),
+    path("shop/telegram/", include("shopbot.urls")),
     path("shop/", include("proxyshop.urls")),
+    # the shop bot's webhook (Telegram POSTs updates here)
+    path("telegram/", include(webhook_urlpatterns)),
     path("stats/", include("viewstats.urls")),
     # the view-statistics contract's bare paths (/users, /users/login, /get-views/…, /get-bg-tasks)
     path("", include("viewstats.api.bare_urls")),

@@ -111,6 +111,34 @@ def catalog_countries() -> list[dict]:
     return catalog_cached("countries", {}, setting_get("proxyshop.catalog_cache_seconds"), compute)
 
 
+def catalog_cities(*, country_code: str) -> list[dict]:
+    """Cities of one country with proxies for sale and how many, most first; cached."""
+    code = country_code.upper()
+
+    def compute() -> list[dict]:
+        rows = (
+            Product.objects.filter(state=ProductState.AVAILABLE, country_code=code)
+            .exclude(city="")
+            .values("city")
+            .annotate(count=Count("id"))
+            .order_by("-count", "city")
+        )
+        return [{"city": row["city"], "count": row["count"]} for row in rows[:100]]
+
+    return catalog_cached(
+        "cities", {"country_code": code}, setting_get("proxyshop.catalog_cache_seconds"), compute
+    )
+
+
+def product_for_sale(*, product_id: int) -> dict | None:
+    """One product still for sale, as the catalogue shows it; None when sold or gone."""
+    return (
+        Product.objects.filter(pk=product_id, state=ProductState.AVAILABLE)
+        .values("id", "proxy_id", "country", "country_code", "city", "isp", "type", "speed")
+        .first()
+    )
+
+
 # --- orders ---
 def order_list(*, user: User) -> QuerySet[Order]:
     return Order.objects.filter(user=user).select_related("product")
@@ -178,6 +206,25 @@ def shop_stats() -> dict:
         "countries_available": available.values("country_code").distinct().count(),
         "last_sync": last.sync_time if last else None,
     }
+
+
+def sync_recent_outcomes(*, limit: int) -> list[dict]:
+    """The newest `limit` finished syncs (skipped and running ones left out), newest first:
+    id, succeeded, error, sync_time."""
+    rows = (
+        SyncRun.objects.filter(status__in=[SyncRun.Status.SUCCESS, SyncRun.Status.FAILED])
+        .order_by("-sync_time", "-id")
+        .values("id", "status", "error", "sync_time")[:limit]
+    )
+    return [
+        {
+            "id": row["id"],
+            "succeeded": row["status"] == SyncRun.Status.SUCCESS,
+            "error": row["error"],
+            "sync_time": row["sync_time"],
+        }
+        for row in rows
+    ]
 
 
 def scheduler_status() -> dict:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts.warming",
     "proxyshop",
     "viewstats",
+    "shopbot",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,18 @@ VK_API_TOKENS = env_list("VK_API_TOKENS", "")
 VK_API_VERSION = env_str("VK_API_VERSION", "5.199")
 VK_API_RPS = env_int("VK_API_RPS", 3)
 TELEGRAM_WEB_URL = env_str("TELEGRAM_WEB_URL", "https://t.me")
+# The proxy shop's Telegram bot (shopbot/, docs/telegram-bot.md). The base URL is the Bot API
+# server without "/bot<token>" (a self-hosted Bot API server uses the same paths).
+TELEGRAM_BOT_API_URL = env_str("TELEGRAM_BOT_API_URL", "https://api.telegram.org")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME", "")
+# "polling" (manage.py telegram_bot asks getUpdates) or "webhook" (POST /telegram/webhook).
+TELEGRAM_BOT_MODE = env_str("TELEGRAM_BOT_MODE", "polling")
+TELEGRAM_WEBHOOK_URL = env_str("TELEGRAM_WEBHOOK_URL", "")
+# Telegram sends it in X-Telegram-Bot-Api-Secret-Token; the webhook refuses everything (403)
+# while it is empty.
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "")
+TELEGRAM_ALERT_CHATS = env_list("TELEGRAM_ALERT_CHATS", "")
 
 # --- identity defaults (the security configuration in the settings registry overrides) ---
 TOKEN_DEFAULT_TTL = env_int("TOKEN_DEFAULT_TTL", 3600)
@@ -300,12 +313,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"structured": formatter("console" if LOG_FORMAT == "console" else "json")},
-    "filters": {"client_errors_short": {"()": "core.log_filters.ClientErrorWithoutTraceback"}},
+    # The Bot API puts the bot token in its URLs (…/bot<token>/sendMessage), which httpx and
+    # python-telegram-bot log: every record passes the redaction filter first.
+    "filters": {
+        "client_errors_short": {"()": "core.log_filters.ClientErrorWithoutTraceback"},
+        "redact_bot_token": {"()": "shopbot.redact.RedactBotTokenFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "structured",
-            "filters": ["client_errors_short"],
+            "filters": ["client_errors_short", "redact_bot_token"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -314,6 +332,8 @@ LOGGING = {
         # Django's own logging gives `django` a console handler of its own (with DEBUG on) that
         # printed every django.* line a second time beside the root's: the root's only.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # one INFO line per outbound request, with the URL: the Bot API's carries the token
+        "httpx": {"level": "WARNING"},
     },
 }
 # Celery keeps the logging configured here instead of installing its own plain-text format.

@@ -17,3 +17,8 @@ GITHUB_URL = env_str("GITHUB_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 4}")
 SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = GITHUB_URL  # noqa: F405
 # The fleet's demo proxies (accounts/demo.py) log in at the demo SOCKS5 fake.
 DEMO_SOCKS5_PORT = DEMO_PORT_BASE + 5
+# the demo's fake Bot API (fakes/botapi.py) and the shop bot polling it
+TELEGRAM_BOT_API_URL = env_str("TELEGRAM_BOT_API_URL", f"http://127.0.0.1:{DEMO_PORT_BASE + 6}")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "123456:demo-bot-token")
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME", "demo_proxy_shop_bot")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "demo-webhook-secret")

@@ -23,6 +23,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 EXTERNAL_SOCKS_API_URL = "http://127.0.0.1:9/api/v1/authorized"
 VK_API_URL = "http://127.0.0.1:9/method"
 TELEGRAM_WEB_URL = "http://127.0.0.1:9"
+TELEGRAM_BOT_API_URL = "http://127.0.0.1:9"
+TELEGRAM_BOT_TOKEN = "0:test-unset"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Never report to Sentry from tests (base.py initialises it only with a DSN).
 SENTRY_DSN = ""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,8 +12,6 @@ from rest_framework.views import APIView
 
 from core.api.pagination import PageNumberPagination
 from core.api.permissions import Requires
-from core.audit import audit_record
-from core.errors import InvalidArgument
 from core.filters import filter_values, filterset_parameters
 from core.registry import setting_get
 
@@ -24,6 +19,7 @@ from .. import selectors, services
 from ..filters import CatalogFilter
 from ..models import Order
 from ..services.common import shop_price
+from ..services.export import orders_export
 from ..services.refund_settle import RefundPending
 from . import serializers as s
 
@@ -286,40 +282,9 @@ class OrderExportView(APIView):
         summary="Export my active proxies: CSV, or TXT lines ip:port:login:password",
     )
     def get(self, request):
-        fmt = request.query_params.get("format", "txt")
-        if fmt not in ("csv", "txt"):
-            raise InvalidArgument("format must be csv or txt.", field="format", location="query")
-        rows = selectors.order_export_rows(user=request.user)
-        audit_record(
-            action="proxyshop.order.export",
-            target_type="user",
-            target=request.user.username,
-            data={"format": fmt, "count": len(rows)},
-        )
-        if fmt == "txt":
-            text = "".join(f"{r['ip']}:{r['port']}:{r['login']}:{r['password']}\n" for r in rows)
-            response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-        else:
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(
-                ["order_id", "ip", "port", "login", "password", "country", "ISP", "expires_at"]
-            )
-            for r in rows:
-                writer.writerow(
-                    [
-                        r["order_id"],
-                        r["ip"],
-                        r["port"],
-                        r["login"],
-                        r["password"],
-                        r.get("country", ""),
-                        r.get("ISP", ""),
-                        r["expires_at"].isoformat() if r["expires_at"] else "",
-                    ]
-                )
-            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="proxies.{fmt}"'
+        document = orders_export(user=request.user, fmt=request.query_params.get("format", "txt"))
+        response = HttpResponse(document.body, content_type=document.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
         return response
 
 

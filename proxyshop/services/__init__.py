@@ -1,5 +1,6 @@
 """Writes of the proxy shop. The API, admin, pages, tasks and commands all call these."""
 
+from .export import orders_export
 from .orders import order_credentials_reveal
 from .purchase import proxies_purchase_batch, proxy_purchase
 from .refund import order_refund
@@ -11,6 +12,7 @@ __all__ = [
     "inventory_cleanup",
     "order_credentials_reveal",
     "order_refund",
+    "orders_export",
     "order_refund_reconcile",
     "order_refund_resolve",
     "proxies_purchase_batch",

@@ -28,6 +28,7 @@ from ..provider import (
     ProviderUnavailable,
     refund_already_done,
 )
+from ..signals import notify, refund_needs_operator
 from .common import actor_name
 from .wallet import ledger_post, wallet_lock
 
@@ -193,12 +194,21 @@ def order_refund_reconcile(
             credit_refund(order, actor=actor, reconciled=trigger)
             return ReconcileOutcome.REFUNDED
         if not refundable:
-            return _still_pending(
-                order,
-                ReconcileOutcome.NEEDS_OPERATOR,
+            first = order.refund_check_outcome != RefundCheck.NEEDS_OPERATOR
+            check = (
                 f"the provider refuses for another reason: {message or 'no reason'} "
-                "(an operator must resolve it)",
+                "(an operator must resolve it)"
             )
+            outcome = _still_pending(order, ReconcileOutcome.NEEDS_OPERATOR, check)
+            if first:
+                notify(
+                    refund_needs_operator,
+                    Order,
+                    order_id=order.order_id,
+                    reason=check,
+                    pending_since=order.refund_unknown_at,
+                )
+            return outcome
         if left := reopen_wait_seconds(order):
             return _still_pending(
                 order,

@@ -24,6 +24,7 @@ from core.registry import setting_get
 from ..cache import catalog_bump
 from ..models import Product, ProductState, SyncRun
 from ..provider import ProviderClient, ProviderError, ProviderItem
+from ..signals import notify, sync_finished
 from .common import SYNC_JOB, actor_name, provider_failure
 
 # The contract's troubleshooting (docs/contracts.md) greps the logs for "external proxy" and
@@ -308,6 +309,7 @@ def _finish(run: SyncRun, started: float, *, error: str = "") -> None:
     run.status = SyncRun.Status.FAILED if error else SyncRun.Status.SUCCESS
     run.error = error[:2000]
     run.save()
+    notify(sync_finished, SyncRun, run_id=run.pk, succeeded=not error)
 
 
 def inventory_cleanup(*, actor=None) -> int:

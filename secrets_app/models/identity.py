@@ -68,7 +68,7 @@ class User(AbstractUser):
         # token administration stay with admins.
         if self.is_active and self.role == Role.OPERATOR:
             app_label = perm.split(".", 1)[0]
-            if app_label in ("accounts", "proxyshop", "viewstats", "django_celery_beat"):
+            if app_label in ("accounts", "proxyshop", "shopbot", "viewstats", "django_celery_beat"):
                 return True
             if perm.startswith(("secrets_app.view_", "core.view_")):
                 return True
@@ -79,6 +79,7 @@ class User(AbstractUser):
             return app_label in (
                 "accounts",
                 "proxyshop",
+                "shopbot",
                 "viewstats",
                 "django_celery_beat",
                 "secrets_app",
