@@ -160,7 +160,10 @@ class BotMethods:
                     "of the message",
                 )
             message["text"] = params["text"]
-            message["reply_markup"] = markup
+            if markup:
+                message["reply_markup"] = markup
+            else:
+                message.pop("reply_markup", None)
             message["edit_date"] = int(time.time())
         self._record(
             "editMessageText",
