@@ -55,6 +55,7 @@ class FakeBotAPI(BotMethods):
         self.server = FakeHTTPServer(port=port)
         self.users = UpdateFactory(bot={"id": BOT_ID, "is_bot": True, "first_name": "Shop bot"})
         self.sent: list[Sent] = []
+        self.calls: list[tuple[str, float, str]] = []  # every method call: name, when, chat
         self.blocked: set[int] = set()
         self.commands: dict[str, list] = {}
         self.webhook: dict[str, str] = {}
@@ -101,6 +102,7 @@ class FakeBotAPI(BotMethods):
             self._failures.clear()
             self._answered.clear()
             self.sent.clear()
+            self.calls.clear()
             self.blocked.clear()
             self.commands.clear()
             self.webhook = {}
@@ -203,6 +205,7 @@ class FakeBotAPI(BotMethods):
         except (ValueError, UnicodeDecodeError):
             return bot_error(400, "Bad Request: can't parse parameters")
         with self._cond:
+            self.calls.append((method, time.monotonic(), str(params.get("chat_id", ""))))
             queue = self._failures.get(method)
             if queue:
                 failure = queue.pop(0)

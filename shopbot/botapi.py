@@ -41,6 +41,9 @@ from .redact import redact
 CALLBACK_DATA_MAX = 64  # bytes, Bot API limit
 ALLOWED_UPDATES = ("message", "callback_query")
 _NO_PREVIEW = telegram.LinkPreviewOptions(is_disabled=True)
+# python-telegram-bot 22 warns on every 429 that `RetryAfter.retry_after` will become a
+# timedelta; `_retry_after` below accepts both, so the warning says nothing to operators.
+warnings.filterwarnings("ignore", message=".*`retry_after`.*", category=PTBDeprecationWarning)
 
 
 class BotApiError(Exception):
@@ -106,10 +109,7 @@ def _markup(keyboard: Keyboard | None) -> telegram.InlineKeyboardMarkup | None:
 
 
 def _retry_after(exc: tg_error.RetryAfter) -> float:
-    # python-telegram-bot is moving this attribute from int to timedelta; accept both.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

@@ -75,7 +75,6 @@ class Poller:
 
     def run_once(self) -> int:
         """One round: returns how many updates were handled."""
-        close_old_connections()
         values = self._settings()
         client = BotClient()
         mode = values["telegram.mode"]
@@ -100,6 +99,7 @@ class Poller:
     def run(self) -> None:
         with acting(channel="bot", request_id=new_request_id()):
             while not self.stop.is_set():
+                close_old_connections()  # a long-lived process: drop dead connections
                 try:
                     if self.run_once() == 0 and self.mode != "polling":
                         self._wait(10)  # webhook mode: Telegram delivers; check the mode again

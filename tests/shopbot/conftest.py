@@ -56,32 +56,38 @@ def bot_api(db, _bot_api_server) -> FakeBotAPI:
 class TelegramUser:
     """A person in a private chat with the bot: writes, presses buttons, waits for answers."""
 
-    def __init__(self, fake: FakeBotAPI, user_id: int, lang: str = "en") -> None:
+    def __init__(self, fake: FakeBotAPI, user_id: int, lang: str = "en", pump=None) -> None:
         self.fake = fake
         self.id = user_id
         self.lang = lang
+        self.pump = pump
+
+    def _wait(self, *update_ids: int) -> None:
+        if self.pump:
+            self.pump()
+        for update_id in update_ids:
+            self.fake.wait_handled(update_id)
 
     def say(self, text: str) -> int:
         update_id = self.fake.say(self.id, text, lang=self.lang)
-        self.fake.wait_handled(update_id)
+        self._wait(update_id)
         return update_id
 
     def press(self, label: str) -> int:
         update_id = self.fake.press(self.id, label, lang=self.lang)
-        self.fake.wait_handled(update_id)
+        self._wait(update_id)
         return update_id
 
     def double_tap(self, label: str) -> list[int]:
         """Two presses of one button before the bot could answer the first."""
         _, data = self.fake.users.find_button(self.id, label)
         ids = [self.fake.press_data(self.id, data, lang=self.lang) for _ in range(2)]
-        for update_id in ids:
-            self.fake.wait_handled(update_id)
+        self._wait(*ids)
         return ids
 
     def press_data(self, data: str) -> int:
         update_id = self.fake.press_data(self.id, data, lang=self.lang)
-        self.fake.wait_handled(update_id)
+        self._wait(update_id)
         return update_id
 
     @property
@@ -104,10 +110,24 @@ class TelegramUser:
         return [s.text for s in self.fake.sent if s.method == "answerCallbackQuery"]
 
 
+BOT_FIXTURES = ("running_bot", "polling_bot", "webhook_bot")
+
+
 @pytest.fixture
-def tg(bot_api):
-    """tg(user_id, lang="en") -> TelegramUser."""
-    return lambda user_id, lang="en": TelegramUser(bot_api, user_id, lang)
+def tg(request, bot_api):
+    """tg(user_id, lang="en") -> TelegramUser. Without a running bot (polling_bot, webhook_bot,
+    running_bot) the test's own thread polls (Poller.run_once, as `telegram_bot --once` does)
+    after each step, inside the test's transaction."""
+    pump = None
+    if not any(name in request.fixturenames for name in BOT_FIXTURES):
+        configure(poll_timeout=0)
+        poller = Poller()
+
+        def pump() -> None:
+            while poller.run_once():  # the round after the last update confirms it
+                pass
+
+    return lambda user_id, lang="en": TelegramUser(bot_api, user_id, lang, pump)
 
 
 def code_from_page(client) -> str:
