@@ -42,7 +42,9 @@ def all_sent() -> bool:
 
 
 def test_three_failed_syncs_alert_each_chat_once_and_a_good_sync_once_more(
-    alerting, provider, wait_for  # noqa: F811
+    alerting,
+    provider,
+    wait_for,  # noqa: F811
 ):
     provider.add_proxies(3)
     failed_sync(provider)

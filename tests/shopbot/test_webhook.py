@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from proxyshop.models import Order, OrderStatus, Wallet
+from proxyshop.models import OrderStatus, Wallet
 from proxyshop.services import proxy_purchase
 from shopbot.callbacks import signed
 from shopbot.models import BotError, ProcessedUpdate
