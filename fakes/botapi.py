@@ -220,18 +220,17 @@ class FakeBotAPI(BotMethods):
             return bot_error(400, f"Bad Request: {exc}")
 
     # --- releasing and delivering updates ---
-    def _ready(self) -> list[Entry]:
-        """Updates that may go out now: not handed out yet, and the chat's previous update
-        handled (the caller holds the lock)."""
+    def _ready(self, *, again: bool = False) -> list[Entry]:
+        """Updates that may go out now: each chat's oldest unhandled one (its user waits for
+        the answer), if not handed out yet; with `again`, also if handed out but unconfirmed
+        (getUpdates repeats those until an offset confirms them). The caller holds the lock."""
         busy: set[int] = set()
         out = []
         for entry in sorted(self._entries.values(), key=lambda e: e.update_id):
-            if entry.handled_at:
-                continue
-            if entry.chat_id in busy:
+            if entry.handled_at or entry.chat_id in busy:
                 continue
             busy.add(entry.chat_id)
-            if not entry.released_at:
+            if again or not entry.released_at:
                 out.append(entry)
         return out
 

@@ -86,7 +86,7 @@ class BotMethods:
                     entry.handled_at = now
             self._cond.notify_all()
             while True:
-                ready = [e for e in self._ready() if e.update_id >= offset][:limit]
+                ready = [e for e in self._ready(again=True) if e.update_id >= offset][:limit]
                 left = deadline - time.monotonic()
                 if ready or left <= 0 or self._stop.is_set():
                     break

@@ -7,6 +7,7 @@ import html
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.errors import DomainError
 
@@ -23,16 +24,18 @@ def flag(country_code: str) -> str:
 
 
 def type_label(kind: str) -> str:
-    return {"residential": _("residential"), "mobile": _("mobile"), "hosting": _("hosting")}.get(
-        kind, kind
-    )
+    return {
+        "residential": pgettext("proxy type", "residential"),
+        "mobile": pgettext("proxy type", "mobile"),
+        "hosting": pgettext("proxy type", "hosting"),
+    }.get(kind, kind)
 
 
 def status_label(status: str) -> str:
     return {
-        "active": _("active"),
-        "refund_pending": _("refund being checked"),
-        "refunded": _("refunded"),
+        "active": pgettext("order status", "active"),
+        "refund_pending": pgettext("order status", "refund being checked"),
+        "refunded": pgettext("order status", "refunded"),
     }.get(status, status)
 
 
@@ -58,9 +61,7 @@ def error_text(exc: DomainError) -> str:
     if exc.code in known:
         return known[exc.code]
     if exc.status_code >= 500:
-        return _(
-            "The proxy provider is not available right now. Nothing was charged; try again later."
-        )
+        return _("The proxy provider is not available right now. Try again later.")
     return exc.message
 
 

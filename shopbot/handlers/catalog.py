@@ -4,6 +4,7 @@ shop's catalogue selectors and `proxy_purchase`)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.errors import DomainError
 from core.registry import setting_get
@@ -42,7 +43,7 @@ def _describe(view: CatalogView) -> str:
         parts.append(view.city)
     if view.type:
         parts.append(type_label(view.type))
-    return ", ".join(parts) or _("all")
+    return ", ".join(parts) or pgettext("catalogue filters", "all")
 
 
 def show_catalog(reply: Reply, view: CatalogView) -> None:

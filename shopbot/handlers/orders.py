@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.audit import audit_record
 from core.errors import DomainError
@@ -121,10 +122,10 @@ def balance(incoming: Incoming, reply: Reply) -> None:
     if entries:
         lines.append(_("Latest movements:"))
         kinds = {
-            "topup": _("top-up"),
-            "purchase": _("purchase"),
-            "refund": _("refund"),
-            "adjustment": _("adjustment"),
+            "topup": pgettext("ledger entry", "top-up"),
+            "purchase": pgettext("ledger entry", "purchase"),
+            "refund": pgettext("ledger entry", "refund"),
+            "adjustment": pgettext("ledger entry", "adjustment"),
         }
         for entry in entries:
             sign = "+" if entry.amount > 0 else "−"
