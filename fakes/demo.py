@@ -1,6 +1,7 @@
 """Start every demo fake for `make run`, each on DEMO_PORT_BASE + its offset (default 8700):
 
-    provider +1, VK +2, t.me +3, GitHub +4, SOCKS5 endpoint of the fleet's proxies +5
+    provider +1, VK +2, t.me +3, GitHub +4, SOCKS5 endpoint of the fleet's proxies +5,
+    Telegram Bot API +6
 
     python -m fakes.demo            # start them all (stops at Ctrl-C)
     python -m fakes.demo --wait 30 --pid N  # wait until they all listen (bin/run-all); gives
@@ -31,6 +32,7 @@ DEMO_FAKES = {
     "fakes.telegram": (3, "t.me post widgets"),
     "fakes.github": (4, "GitHub OAuth"),
     "fakes.socks5": (5, "SOCKS5 endpoint of the fleet's demo proxies"),
+    "fakes.botapi": (6, "Telegram Bot API (the proxy shop's bot)"),
 }
 
 

@@ -408,3 +408,16 @@ def build_demo_server(port: int) -> FakeHTTPServer:
     provider.offline_on_sale = lambda proxy_id: proxy_id % 3 == 0
     add_demo_controls(provider)
     return provider.server
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument("--token", default="demo-provider-token")
+    parser.add_argument("--proxies", type=int, default=300)
+    args = parser.parse_args()
+    fake = FakeProvider(token=args.token, port=args.port)
+    fake.add_proxies(args.proxies)
+    fake.server.serve_forever()

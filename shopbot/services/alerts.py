@@ -45,7 +45,8 @@ def _queue(kind: str, text_for_language, *, dedupe_key: str = "") -> list[int]:
         )
         ids.append(delivery.pk)
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: send_alert_task.delay(pk))
+        # robust: a broker outage must not fail the shop operation that raised the alert
+        transaction.on_commit(lambda pk=pk: send_alert_task.delay(pk), robust=True)
     return ids
 
 
