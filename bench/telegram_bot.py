@@ -1,11 +1,12 @@
 """Benchmark: 1,000 updates from 200 chats through the shop bot's webhook, in one run.
 
-Each of 200 linked customers (balance $10) goes through one session of 5 updates: /catalog,
-the next page (▶), a proxy on it (the purchase prompt), "✅ Confirm purchase" (a purchase at
-the fake provider), /balance. The fake Bot API (its own process) delivers the updates to the
-app's webhook as Telegram does, over BENCH_CONNECTIONS connections (8, gunicorn's 2 workers x 4
-threads), one update per chat at a time (a person waits for the answer), and records when each
-update went out and when the bot's first answer to it came back. The fake provider runs in its
+Each of 200 linked customers (balance $10) goes through one session of 5 updates: a filtered
+/catalog (country and type), the next page (▶), a proxy on it (the purchase prompt),
+"✅ Confirm purchase" (a purchase at the fake provider), /balance. The fake Bot API (its own
+process) delivers the updates to the app's webhook as Telegram does, over BENCH_CONNECTIONS
+connections (8, gunicorn's 2 workers x 4 threads), one update per chat at a time (a person waits
+for the answer), and records when each update went out and when the bot's first answer to it
+came back. The fake provider runs in its
 own process too. Prints updates/s (first delivery to last update handled), latency from the
 update's delivery to the bot's first answer (p50, p99, max), database queries per update
 (counted in the app, bench/_botapp.py) and how the purchases ended.
@@ -39,8 +40,24 @@ REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
 TOKEN = "424242:bench-bot-token-abcdefghijklmnop"
 SECRET = "bench-webhook-secret"
 PROVIDER_TOKEN = "bench-provider-token"
-SESSION = ["/catalog", {"press": "▶"}, {"press": "$2.00"}, {"press": "✅ Confirm purchase"},
-           "/balance"]  # fmt: skip
+COUNTRIES = ("US", "DE", "GB", "FR", "NL")  # the fake provider's
+TYPES = ("residential", "mobile", "hosting")
+
+
+def session(n: int) -> list:
+    """Chat n's 5 updates: a filtered catalogue, its next page, one proxy there, confirm,
+    balance. Chats spread over 15 filters x 8 positions, so most buy a proxy of their own
+    and some find theirs sold."""
+    combo, position = n % 15, (n // 15) % 8
+    return [
+        f"/catalog {COUNTRIES[combo % 5]} {TYPES[combo // 5]}",
+        {"press": "▶"},
+        {"press": "$2.00", "nth": position},
+        {"press": "✅ Confirm purchase"},
+        "/balance",
+    ]
+
+
 FIRST_CHAT = 10_000_001
 
 
@@ -79,6 +96,24 @@ def seed(provider_url: str) -> None:
     print(f"seeded {CHATS} linked customers, {run.added} proxies in the catalogue", flush=True)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (independent of how busy the machine
+    is, unlike the wall-clock figures)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(line) for line in found.split()]
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
@@ -102,7 +137,7 @@ def main() -> None:
     fakes = [
         start("fakes.botapi", bot_port, "--token", TOKEN, "--connections", str(CONNECTIONS)),
         start("fakes.provider", provider_port, "--token", PROVIDER_TOKEN, "--proxies",
-              str(CHATS * 3)),
+              str(CHATS * 8)),
     ]  # fmt: skip
     try:
         seed(f"http://127.0.0.1:{provider_port}")
@@ -112,7 +147,9 @@ def main() -> None:
                 f"{bot}/bot{TOKEN}/setWebhook",
                 json={"url": f"{server.url}/telegram/webhook", "secret_token": SECRET},
             ).raise_for_status()
-            script = {str(FIRST_CHAT + n): SESSION for n in range(CHATS)}
+            app_pids = [server.proc.pid, *children(server.proc.pid)]
+            app_cpu, fake_cpu = cpu_seconds(app_pids), cpu_seconds([fakes[0].pid])
+            script = {str(FIRST_CHAT + n): session(n) for n in range(CHATS)}
             ids = httpx.post(f"{bot}/_fake/script", json={"chats": script}, timeout=60).json()
             total = len(ids["update_ids"])
             deadline = time.monotonic() + 900
@@ -123,14 +160,15 @@ def main() -> None:
                 time.sleep(1)
             else:
                 raise SystemExit("not every update was handled in 15 minutes")
-            report(rows, total)
+            cpu = (cpu_seconds(app_pids) - app_cpu, cpu_seconds([fakes[0].pid]) - fake_cpu)
+            report(rows, total, cpu)
     finally:
         for process in fakes:
             process.terminate()
             process.wait(timeout=10)
 
 
-def report(rows: list[dict], total: int) -> None:
+def report(rows: list[dict], total: int, cpu: tuple[float, float]) -> None:
     import redis
     from django.db.models import Count
 
@@ -158,6 +196,8 @@ def report(rows: list[dict], total: int) -> None:
         f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms "
         f"({len(latencies)} answered)"
     )
+    print(f"CPU per update: app (gunicorn) {cpu[0] / total * 1000:.1f} ms, fake Bot API "
+          f"{cpu[1] / total * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"database queries per update: {queries / max(requests, 1):.2f} "
           f"({queries} in {requests} webhook requests)")  # fmt: skip
     print(f"orders: {Order.objects.count()} bought by {CHATS} customers (the others found "

@@ -69,6 +69,8 @@ class FakeBotAPI(BotMethods):
         self._cond = threading.Condition()
         self._answered: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
+        self._in_flight = 0
+        self._http = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=64))
         self._stop = threading.Event()
         self.server.route("*", "/bot*", self._method)
         self.server.route("*", "/_fake/*", self._control)
@@ -141,11 +143,12 @@ class FakeBotAPI(BotMethods):
             update = self.users.callback(next(self._ids), user_id, message, data, **user)
         return self._add(Entry(update["update_id"], chat_id, update))
 
-    def press_later(self, user_id: int, label: str, **user: Any) -> int:
+    def press_later(self, user_id: int, label: str, *, nth: int = 0, **user: Any) -> int:
         """Like `press`, but the button is looked up when the update is released (after the
-        bot answered the chat's previous update): scripted sessions (the benchmark)."""
+        bot answered the chat's previous update): scripted sessions (the benchmark). `nth`
+        picks among several buttons that match."""
         entry = Entry(next(self._ids), user.get("chat_id", user_id), None)
-        entry.pending_press = (user_id, label, user)
+        entry.pending_press = (user_id, label, user, nth)
         return self._add(entry)
 
     def handled(self, update_id: int) -> bool:
@@ -236,9 +239,9 @@ class FakeBotAPI(BotMethods):
 
     def _release(self, entry: Entry) -> None:
         if entry.update is None and entry.pending_press:
-            user_id, label, user = entry.pending_press
+            user_id, label, user, nth = entry.pending_press
             try:
-                message, data = self.users.find_button(entry.chat_id, label)
+                message, data = self.users.find_button(entry.chat_id, label, nth)
             except LookupError:
                 message, data = self.users.newest(entry.chat_id), f"missing:{label}"[:64]
             entry.update = self.users.callback(entry.update_id, user_id, message, data, **user)
@@ -247,23 +250,26 @@ class FakeBotAPI(BotMethods):
         entry.deliveries += 1
 
     def _deliver_loop(self) -> None:
+        """Up to `webhook_connections` deliveries at once (Telegram's max_connections); an
+        update counts as released when its POST starts."""
         while not self._stop.is_set():
             with self._cond:
-                ready = self._ready() if self.webhook else []
+                free = self.webhook_connections - self._in_flight
+                ready = self._ready()[:free] if self.webhook and free > 0 else []
                 if not ready:
                     self._cond.wait(0.5)
                     continue
                 for entry in ready:
                     self._release(entry)
+                    self._in_flight += 1
                     self._pool.submit(self._post, entry, dict(self.webhook))
 
     def _post(self, entry: Entry, webhook: dict) -> None:
         try:
-            response = httpx.post(
+            response = self._http.post(
                 webhook["url"],
                 json=entry.update,
                 headers={"X-Telegram-Bot-Api-Secret-Token": webhook["secret"]},
-                timeout=60,
             )
             delivered = 200 <= response.status_code < 300
         except httpx.HTTPError:
@@ -272,11 +278,13 @@ class FakeBotAPI(BotMethods):
             time.sleep(self.retry_delay)
             with self._cond:
                 entry.released_at = 0.0  # released again by the delivery loop
+                self._in_flight -= 1
                 self._cond.notify_all()
             return
         with self._cond:
             entry.handled_at = time.monotonic()
             entry.failed = not delivered
+            self._in_flight -= 1
             self._cond.notify_all()
 
     def redeliver(self, update_id: int) -> None:

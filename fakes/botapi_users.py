@@ -120,24 +120,28 @@ class UpdateFactory:
             raise LookupError(f"the bot sent nothing to chat {chat_id}")
         return messages[-1]
 
-    def find_button(self, chat_id: int, label: str) -> tuple[dict, str]:
+    def find_button(self, chat_id: int, label: str, nth: int = 0) -> tuple[dict, str]:
         """(message, callback_data) of the button labelled `label` on the newest message
-        that has one: an exact label first, else one containing `label`."""
+        that has one: an exact label first, else one containing `label`; the `nth` of them
+        (counted round) when the message has several."""
         for exact in (True, False):
             for message in reversed(self.chats.get(chat_id, [])):
-                for row in message.get("reply_markup", {}).get("inline_keyboard", []):
-                    for button in row:
-                        text = button.get("text", "")
-                        if "callback_data" in button and (
-                            text == label if exact else label in text
-                        ):
-                            return message, button["callback_data"]
+                found = [
+                    button["callback_data"]
+                    for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+                    for button in row
+                    if "callback_data" in button
+                    and (button.get("text") == label if exact else label in button.get("text", ""))
+                ]
+                if found:
+                    return message, found[nth % len(found)]
         raise LookupError(f"no button {label!r} in chat {chat_id}")
 
 
 def control(fake, request: FakeRequest) -> FakeResponse:
     """`/_fake/say` {"user_id", "text", "lang"}, `/_fake/press` {"user_id", "label"},
-    `/_fake/script` {"chats": {"<user_id>": ["text" or {"press": label}, ...]}, "lang"},
+    `/_fake/script` {"chats": {"<user_id>": ["text" or {"press": label, "nth": n}, ...]},
+    "lang"},
     `/_fake/chat/<id>` (the bot's messages there), `/_fake/stats` (per update: released,
     first answer, handled; for the benchmark), `/_fake/reset-stats`."""
     path = request.path.removeprefix("/_fake/")
@@ -157,7 +161,8 @@ def control(fake, request: FakeRequest) -> FakeResponse:
         for user_id, steps in body["chats"].items():
             for step in steps:
                 if isinstance(step, dict):
-                    ids.append(fake.press_later(int(user_id), step["press"], lang=lang))
+                    nth = int(step.get("nth", 0))
+                    ids.append(fake.press_later(int(user_id), step["press"], nth=nth, lang=lang))
                 else:
                     ids.append(fake.say(int(user_id), step, lang=lang))
         return FakeResponse.json({"update_ids": ids})
