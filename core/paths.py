@@ -3,7 +3,8 @@ production settings' redirect exemptions. (No Django imports: settings import th
 
 from __future__ import annotations
 
-API_PREFIXES = ("/api/", "/v1/")
+# /telegram/: the shop bot's webhook, called by the Bot API (JSON answers, never redirected).
+API_PREFIXES = ("/api/", "/v1/", "/telegram/")
 # The view-statistics contract's bare API paths (viewstats.api.bare_urls).
 BARE_API_PATHS = ("/users", "/get-views", "/get-bg-tasks")
 VAULT_PREFIX = "/v1/"

@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server on 127.0.0.1 (shared/UPSTREAM.md, "Telegram Bot API").
+"""A fake Telegram Bot API server on 127.0.0.1 (docs/upstream.md, "Telegram Bot API").
 
     fake = FakeBotAPI(token="123:abc").start()
     fake.url                          # TELEGRAM_BOT_API_URL; methods at /bot<token>/<method>

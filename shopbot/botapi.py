@@ -1,4 +1,4 @@
-"""The one client of the Telegram Bot API (shared/UPSTREAM.md), on python-telegram-bot's `Bot`.
+"""The one client of the Telegram Bot API (docs/upstream.md), on python-telegram-bot's `Bot`.
 
 Everything about the wire lives here: the base URL and token (settings registry
 `telegram.api_url`, `telegram.bot_token`), inline keyboards, updates parsed from JSON, and the

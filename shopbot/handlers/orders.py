@@ -1,5 +1,5 @@
 """My orders (credentials, refund), balance and export, through the shop's selectors and
-services (`order_get`, `order_refund`, `orders_export`, `wallet_balance`)."""
+services (`order_credentials_reveal`, `order_refund`, `orders_export`, `wallet_balance`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core.audit import audit_record
 from core.errors import DomainError
 from proxyshop import selectors as shop
-from proxyshop.services import order_refund, orders_export
+from proxyshop.services import order_credentials_reveal, order_refund, orders_export
 
 from ..botapi import Button
 from ..callbacks import signed, verified
@@ -77,11 +76,10 @@ def credentials(incoming: Incoming, reply: Reply) -> None:
         stale(incoming, reply)
         return
     try:
-        order = shop.order_get(user=incoming.user, order_id=order_id)
+        order = order_credentials_reveal(user=incoming.user, order_id=order_id)
     except DomainError as exc:
         reply.toast(error_text(exc), alert=True)
         return
-    audit_record(action="proxyshop.order.credentials_read", target_type="order", target=order_id)
     reply.toast()
     reply.send(credentials_text(order), html=True)
 

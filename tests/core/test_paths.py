@@ -15,8 +15,17 @@ API = [
     "/users/login",
     "/get-views/vk",
     "/get-bg-tasks",
+    "/telegram/webhook",
 ]
-PAGES = ["/shop/", "/admin/", "/stats/", "/usersettings", "/get-viewsx", "/secrets/tokens/"]
+PAGES = [
+    "/shop/",
+    "/shop/telegram/",
+    "/admin/",
+    "/stats/",
+    "/usersettings",
+    "/get-viewsx",
+    "/secrets/tokens/",
+]
 
 
 @pytest.mark.parametrize("path", API)
