@@ -48,11 +48,15 @@ def _describe(view: CatalogView) -> str:
 
 def show_catalog(reply: Reply, view: CatalogView) -> None:
     size = setting_get("telegram.catalog_page_size")
-    data = shop.catalog_page(filters=view.filters(), page=view.page, page_size=size)
-    pages = max((data["total"] + size - 1) // size, 1)
-    if view.page >= pages and view.page > 0:
-        view = view.at(pages - 1)
+    try:
         data = shop.catalog_page(filters=view.filters(), page=view.page, page_size=size)
+        pages = max((data["total"] + size - 1) // size, 1)
+        if view.page >= pages and view.page > 0:  # the catalogue shrank meanwhile
+            view = view.at(pages - 1)
+            data = shop.catalog_page(filters=view.filters(), page=view.page, page_size=size)
+    except DomainError as exc:  # a filter the shop refuses, a page size over its maximum
+        reply.show(error_text(exc))
+        return
     text = _("Proxies for sale: %(total)d (%(filters)s). Page %(page)d of %(pages)d.") % {
         "total": data["total"],
         "filters": _describe(view),

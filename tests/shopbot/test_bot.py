@@ -178,6 +178,16 @@ def test_unknown_commands_and_buttons_get_a_polite_answer(tg, customer, bot_api)
     assert not BotError.objects.exists()
 
 
+def test_a_catalogue_the_shop_refuses_gets_its_reason(tg, bot_api):
+    from tests.proxyshop.conftest import configure as shop_configure
+
+    shop_configure(page_size_max=5)  # below telegram.catalog_page_size
+    person = tg(8008)
+    person.say("/catalog")
+    assert person.last["text"] == "page_size must be between 1 and 5."
+    assert not BotError.objects.exists()
+
+
 def test_callback_data_fits_in_64_bytes_even_for_a_long_city():
     view = CatalogView(
         12, "DE", "mobile", "Sankt Wendel am Hochwald-Nonnweiler-Hermeskeil Ost-Nord"
