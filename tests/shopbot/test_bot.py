@@ -82,6 +82,34 @@ def test_the_committed_mo_holds_every_translation_of_the_po():
     assert stale == [], "run msgfmt (see the .po's header)"
 
 
+def test_the_start_menu_reaches_every_command_and_the_catalogue_pages(tg, customer, bot_api):
+    person = tg(8001)
+    person.say("/start")
+    menu = person.buttons()
+    assert menu == ["🛒 Catalogue", "📦 My orders", "💰 Balance", "📄 Export", "❓ Help",
+                    "🔌 Unlink"]  # fmt: skip
+    expected = {
+        "🛒 Catalogue": "Proxies for sale: 12 (all). Page 1 of 2.",
+        "📦 My orders": "You have no orders yet.",
+        "💰 Balance": "Your balance: $10.00",
+        "📄 Export": "Export your active proxies as:",
+        "❓ Help": "What I can do:",
+    }
+    for label, text in expected.items():
+        person.say("/start")
+        person.press(label)
+        assert person.last["text"].startswith(text), label
+    person.say("/catalog")
+    person.press("▶")
+    assert person.last["text"].endswith("Page 2 of 2.")
+    assert len([b for b in person.buttons() if "$2.00" in b]) == 4
+    person.press("◀")
+    assert person.last["text"].endswith("Page 1 of 2.")
+    person.say("/start")
+    person.press("🔌 Unlink")
+    assert person.last["text"].startswith("Unlinked.")
+
+
 def test_export_sends_csv_and_txt_documents(tg, customer, bot_api):
     order = buy_one(customer)
     creds = order.credentials
