@@ -114,8 +114,8 @@ def test_a_forged_callback_for_another_users_order_is_refused_and_changes_nothin
     assert provider.calls("refund") == [] and provider.calls("check-refundable") == []
     toasts = [s.text for s in bot_api.sent if s.method == "answerCallbackQuery"]
     assert toasts[:2] == ["This button is no longer valid."] * 2
-    assert toasts[2] == "This is not yours."
-    assert toasts[3] == "Not found: it may have been removed."
+    # the shop answers someone else's order as a missing one (no existence oracle)
+    assert toasts[2:] == ["Not found: it may have been removed."] * 2
     assert not any(order.credentials["password"] in s.text for s in bot_api.sent)
     assert not BotError.objects.exists()
 
