@@ -39,6 +39,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 PUBLIC = {
     "/api/schema/",
     "/api/docs/",
+    "/api/redoc/",
     "/api/v1/health",
     "/api/v1/health/live",
     "/api/v1/sys/ping",
