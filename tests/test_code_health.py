@@ -111,3 +111,97 @@ def test_no_module_imports_another_modules_private_names():
         if names:
             offenders[str(path.relative_to(ROOT))] = names
     assert not offenders, offenders
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module-level imports between our modules (imports inside functions are deliberate breaks)."""
+    paths = {_module_name(path): path for path in _modules(lambda rel: True)}
+    for name in ("config",):
+        for path in (ROOT / name).rglob("*.py"):
+            paths[_module_name(path)] = path
+
+    def resolve(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for top in ast.parse(path.read_text()).body:
+            # Conditional module-level imports (TYPE_CHECKING, try/except) count too.
+            nodes = ast.walk(top) if isinstance(top, (ast.If, ast.Try)) else [top]
+            for node in nodes:
+                if isinstance(node, ast.Import):
+                    targets.update(filter(None, (resolve(alias.name) for alias in node.names)))
+                elif isinstance(node, ast.ImportFrom):
+                    base = node.module or ""
+                    if node.level:
+                        parent = package
+                        for _ in range(node.level - 1):
+                            parent = parent.rpartition(".")[0]
+                        base = f"{parent}.{base}" if base else parent
+                    for alias in node.names:
+                        full = f"{base}.{alias.name}"
+                        target = full if full in paths else resolve(base)
+                        if target:
+                            targets.add(target)
+        targets.discard(name)
+        graph[name] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_cycle_finder_sees_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_module_level_imports_have_no_cycles():
+    """Service ↔ task pairs import each other inside functions, which this walk does not follow."""
+    graph = _import_graph()
+    assert len(graph) > 150
+    assert "core.audit" in graph["secrets_app.services.policies"]
+    assert not _cycles(graph)
