@@ -52,8 +52,10 @@ services:
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Redis on 127.0.0.1:6379 is not reachable" >&2; exit 1; }
 
+# ruff, then mypy (its rules: pyproject.toml [tool.mypy]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 # The suite touches only the PostgreSQL database $TEST_DATABASE_NAME (created and dropped by
 # pytest-django) and the Redis database of $REDIS_URL (emptied before every test; the suite
