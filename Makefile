@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet --no-header \
 	--annotation-style line $(LOCK_ARGS)
 
-.PHONY: install chromium lock run test lint services migrate demo demo-check key bench clean
+.PHONY: install chromium lock protos run test lint services migrate demo demo-check key bench clean
 
 install: $(VENV)/.installed chromium
 
@@ -30,6 +30,11 @@ lock:
 	$(LOCK_COMPILE) -o requirements/base.txt
 	$(LOCK_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt
 	$(PYTHON) bin/lockcheck.py
+
+# Python code of the gRPC interface from grpcapi/protos/conveer/*.proto, committed in grpcapi/gen/
+# (tests/grpcapi/test_codegen.py fails when it no longer matches the protos).
+protos: install
+	$(BIN)/python grpcapi/codegen.py
 
 # The browser tests (tests/browser/) drive Debian's chromium through Playwright's Python package;
 # Playwright never downloads a browser of its own. Installed once, silent when present.
