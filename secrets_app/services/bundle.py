@@ -1,32 +1,56 @@
 """Encrypted backup bundles of the secrets store, for backup and migration between installations.
 
 A bundle is JSON: the KDF parameters (scrypt, random salt) and a Fernet token of the payload
-(every secret with its metadata and kept versions, and the policies). Without the passphrase it
-reveals nothing but its size; a wrong passphrase or an altered bundle fails authentication.
+(every secret with its id, metadata, authorship and kept versions, and the policies). Without
+the passphrase it reveals nothing but its size; a wrong passphrase or an altered bundle fails
+authentication.
+
+Consistency: the export reads everything in one snapshot (PostgreSQL: one REPEATABLE READ,
+read-only transaction), so writes running meanwhile are either wholly in it or wholly absent.
+The import checks each secret's invariants (services/bundle_checks.py) before writing anything,
+and is one transaction: it lands whole or not at all. Every import is audited, refused ones too.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.audit import audit_record
 from core.errors import InvalidArgument
+from core.models import AuditEvent
 
 from ..models import Policy, Secret, SecretVersion
+from .bundle_checks import bundle_refuse_or_repair
 
 FORMAT = "platform-secrets-bundle"
+# 2: secret ids, authorship (usernames) and timestamps to the microsecond. 1 is still read.
+BUNDLE_VERSION = 2
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+class _ExactJSONEncoder(DjangoJSONEncoder):
+    """Datetimes to the microsecond (Django's encoder cuts them to milliseconds)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
 
 
 def _key(passphrase: str, salt: bytes, params: dict) -> bytes:
@@ -40,47 +64,77 @@ def _dt(value: Any) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
-def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_export") -> bytes:
-    """The encrypted bundle of every live secret under `prefix` and every policy. Audited."""
-    secrets = []
-    qs = Secret.objects.filter(path__startswith=prefix).prefetch_related("versions")
-    for secret in qs.order_by("path"):
-        if secret.is_expired:
-            continue
-        secrets.append(
-            {
-                "path": secret.path,
-                "metadata": secret.metadata,
-                "current_version": secret.current_version,
-                "oldest_version": secret.oldest_version,
-                "max_versions": secret.max_versions,
-                "cas_required": secret.cas_required,
-                "delete_version_after": secret.delete_version_after,
-                "expires_at": secret.expires_at,
-                "created_at": secret.created_at,
-                "updated_at": secret.updated_at,
-                "versions": [
-                    {
-                        "version": v.version,
-                        "value": v.value,
-                        "created_at": v.created_at,
-                        "deletion_time": v.deletion_time,
-                        "destroyed": v.destroyed,
-                    }
-                    for v in sorted(secret.versions.all(), key=lambda v: v.version)
-                ],
-            }
-        )
-    policies = [
-        {"name": p.name, "description": p.description, "rules": p.rules, "roles": p.roles}
-        for p in Policy.objects.all()
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+@contextlib.contextmanager
+def _snapshot() -> Iterator[None]:
+    """One consistent view of the database for everything read inside. Within a transaction
+    the caller opened, that transaction's isolation applies (it cannot change any more)."""
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not nested:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _secret_items(prefix: str) -> list[dict]:
+    versions = SecretVersion.objects.select_related("created_by").order_by("version")
+    qs = (
+        Secret.objects.filter(path__startswith=prefix)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("path")
+    )
+    return [
+        {
+            "id": str(secret.id),
+            "path": secret.path,
+            "metadata": secret.metadata,
+            "current_version": secret.current_version,
+            "oldest_version": secret.oldest_version,
+            "max_versions": secret.max_versions,
+            "cas_required": secret.cas_required,
+            "delete_version_after": secret.delete_version_after,
+            "expires_at": secret.expires_at,
+            "created_at": secret.created_at,
+            "updated_at": secret.updated_at,
+            "created_by": _username(secret.created_by),
+            "versions": [
+                {
+                    "version": v.version,
+                    "value": v.value,
+                    "created_at": v.created_at,
+                    "created_by": _username(v.created_by),
+                    "deletion_time": v.deletion_time,
+                    "destroyed": v.destroyed,
+                }
+                for v in secret.versions.all()
+            ],
+        }
+        for secret in qs
+        if not secret.is_expired
     ]
+
+
+def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_export") -> bytes:
+    """The encrypted bundle of every live secret under `prefix` and every policy, read in one
+    snapshot (consistent while writes go on). Audited."""
+    salt = os.urandom(16)
+    fernet = Fernet(_key(passphrase, salt, SCRYPT))  # a short passphrase fails before reading
+    with _snapshot():
+        secrets = _secret_items(prefix)
+        policies = [
+            {"name": p.name, "description": p.description, "rules": p.rules, "roles": p.roles}
+            for p in Policy.objects.all()
+        ]
     payload = json.dumps(
         {"exported_at": timezone.now(), "secrets": secrets, "policies": policies},
-        cls=DjangoJSONEncoder,
+        cls=_ExactJSONEncoder,
     ).encode()
-    salt = os.urandom(16)
-    token = Fernet(_key(passphrase, salt, SCRYPT)).encrypt(payload)
+    token = fernet.encrypt(payload)
     audit_record(
         action="secrets.export",
         target_type="secret",
@@ -91,19 +145,14 @@ def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_e
     return json.dumps(
         {
             "format": FORMAT,
-            "version": 1,
+            "version": BUNDLE_VERSION,
             "kdf": {"name": "scrypt", **SCRYPT, "salt": base64.b64encode(salt).decode()},
             "ciphertext": token.decode(),
         }
     ).encode()
 
 
-def secrets_import(
-    *, bundle: bytes, passphrase: str, overwrite: bool = False, actor: Any = "secrets_import"
-) -> dict:
-    """Restore a bundle: secrets keep their paths, version numbers and metadata. An existing path
-    is skipped unless `overwrite` (then replaced). Policies are created or replaced.
-    InvalidArgument for a damaged bundle or a wrong passphrase."""
+def _decrypt_bundle(bundle: bytes, passphrase: str) -> dict:
     try:
         outer = json.loads(bundle)
         assert outer.get("format") == FORMAT
@@ -111,66 +160,131 @@ def secrets_import(
         salt = base64.b64decode(kdf["salt"])
         key = _key(passphrase, salt, {"n": kdf["n"], "r": kdf["r"], "p": kdf["p"]})
         data = json.loads(Fernet(key).decrypt(outer["ciphertext"].encode()))
+        assert isinstance(data.get("secrets"), list)
+        for item in data["secrets"]:
+            assert isinstance(item["path"], str) and isinstance(item["versions"], list)
+            assert isinstance(item["current_version"], int)
+            assert isinstance(item["oldest_version"], int)
     except InvalidArgument:
         raise
     except InvalidToken:
         raise InvalidArgument(
             "wrong passphrase, or the bundle was altered.", field="passphrase"
         ) from None
-    except (ValueError, KeyError, TypeError, AssertionError):
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError):
         raise InvalidArgument("this is not a secrets bundle.", field="bundle") from None
-    created = skipped = replaced = 0
-    with transaction.atomic():
-        for item in data["secrets"]:
-            existing = Secret.objects.select_for_update().filter(path=item["path"]).first()
-            if existing is not None and not overwrite:
-                skipped += 1
-                continue
-            if existing is not None:
-                existing.delete()
-                replaced += 1
-            else:
-                created += 1
-            secret = Secret.objects.create(
-                path=item["path"],
-                metadata=item["metadata"],
-                current_version=item["current_version"],
-                oldest_version=item["oldest_version"],
-                max_versions=item["max_versions"],
-                cas_required=item["cas_required"],
-                delete_version_after=item["delete_version_after"],
-                expires_at=_dt(item["expires_at"]),
-                created_at=_dt(item["created_at"]),
-                updated_at=_dt(item["updated_at"]),
-            )
-            SecretVersion.objects.bulk_create(
-                [
-                    SecretVersion(
-                        secret=secret,
-                        version=v["version"],
-                        value=v["value"],
-                        created_at=_dt(v["created_at"]),
-                        deletion_time=_dt(v["deletion_time"]),
-                        destroyed=v["destroyed"],
-                    )
-                    for v in item["versions"]
-                ]
-            )
-        for policy in data.get("policies", []):
-            Policy.objects.update_or_create(
-                name=policy["name"],
-                defaults={
-                    "description": policy["description"],
-                    "rules": policy["rules"],
-                    "roles": policy["roles"],
-                    "updated_at": timezone.now(),
-                },
-            )
-        result = {
-            "created": created,
-            "replaced": replaced,
-            "skipped": skipped,
-            "policies": len(data.get("policies", [])),
-        }
-        audit_record(action="secrets.import", target_type="secret", actor=actor, data=result)
+    return data
+
+
+def secrets_import(
+    *,
+    bundle: bytes,
+    passphrase: str,
+    overwrite: bool = False,
+    repair: bool = False,
+    actor: Any = "secrets_import",
+) -> dict:
+    """Restore a bundle: secrets keep their ids, paths, version numbers, metadata, timestamps
+    (to the microsecond) and authors (matched by username; an author unknown here is left
+    empty and named in the result). An existing path is skipped unless `overwrite` (then
+    replaced); a bundle id already taken by another path gets a new id (named in `remapped`).
+    Policies are created or replaced. All or nothing, audited whether it succeeds or not.
+
+    Raises InvalidArgument for a damaged bundle, a wrong passphrase, or secrets that break the
+    invariants (bundle_checks; `repair` fixes those that can be and names them in `repaired`).
+    """
+    try:
+        data = _decrypt_bundle(bundle, passphrase)
+        repaired = bundle_refuse_or_repair(data["secrets"], repair=repair)
+        with transaction.atomic():
+            result = _restore(data, overwrite=overwrite)
+            result["repaired"] = repaired
+            audit_record(action="secrets.import", target_type="secret", actor=actor, data=result)
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, InvalidArgument) else type(exc).__name__
+        audit_record(
+            action="secrets.import",
+            target_type="secret",
+            actor=actor,
+            outcome=AuditEvent.Outcome.ERROR,
+            data={"reason": reason},
+        )
+        raise
     return result
+
+
+def _restore(data: dict, *, overwrite: bool) -> dict:
+    items = data["secrets"]
+    ids = {item["id"] for item in items if item.get("id")}
+    owner_of = {
+        str(pk): path for pk, path in Secret.objects.filter(id__in=ids).values_list("id", "path")
+    }
+    names = {item.get("created_by") for item in items}
+    names |= {v.get("created_by") for item in items for v in item["versions"]}
+    names.discard(None)
+    User = get_user_model()
+    users = {
+        u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": names})
+    }
+    created = skipped = replaced = 0
+    remapped: list[str] = []
+    for item in items:
+        existing = Secret.objects.select_for_update().filter(path=item["path"]).first()
+        if existing is not None and not overwrite:
+            skipped += 1
+            continue
+        if existing is not None:
+            existing.delete()
+            replaced += 1
+        else:
+            created += 1
+        secret_id = item.get("id")
+        if secret_id and owner_of.get(secret_id, item["path"]) != item["path"]:
+            remapped.append(item["path"])
+            secret_id = None
+        secret = Secret.objects.create(
+            id=uuid.UUID(secret_id) if secret_id else uuid.uuid4(),
+            path=item["path"],
+            metadata=item["metadata"],
+            current_version=item["current_version"],
+            oldest_version=item["oldest_version"],
+            max_versions=item["max_versions"],
+            cas_required=item["cas_required"],
+            delete_version_after=item["delete_version_after"],
+            expires_at=_dt(item["expires_at"]),
+            created_at=_dt(item["created_at"]),
+            updated_at=_dt(item["updated_at"]),
+            created_by=users.get(item.get("created_by")),
+        )
+        SecretVersion.objects.bulk_create(
+            [
+                SecretVersion(
+                    secret=secret,
+                    version=v["version"],
+                    value=v["value"],
+                    created_at=_dt(v["created_at"]),
+                    created_by=users.get(v.get("created_by")),
+                    deletion_time=_dt(v["deletion_time"]),
+                    destroyed=v["destroyed"],
+                )
+                for v in item["versions"]
+            ]
+        )
+    for policy in data.get("policies", []):
+        Policy.objects.update_or_create(
+            name=policy["name"],
+            defaults={
+                "description": policy["description"],
+                "rules": policy["rules"],
+                "roles": policy["roles"],
+                "updated_at": timezone.now(),
+            },
+        )
+    return {
+        "created": created,
+        "replaced": replaced,
+        "skipped": skipped,
+        "policies": len(data.get("policies", [])),
+        "remapped": remapped,
+        "authors_missing": sorted(names - set(users)),
+    }
