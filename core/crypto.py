@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -66,7 +67,7 @@ def rotate(ciphertext: str, *, label: str = "value") -> str:
         raise DecryptionError(f"No key in ENCRYPTION_KEYS can decrypt {label}.") from None
 
 
-def _reset(**kwargs) -> None:
+def _reset(**kwargs: Any) -> None:
     if kwargs.get("setting") == "ENCRYPTION_KEYS":
         _keyring.cache_clear()
 

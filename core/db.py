@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field
 
 
 @contextmanager
-def hot_cursor() -> Iterator:
+def hot_cursor() -> Iterator[CursorWrapper]:
     """A cursor for the few hand-written queries on the hottest paths (a secret read or write,
     an audit append): on PostgreSQL it binds parameters on the server, so psycopg prepares a
     statement the connection has run a few times (DB_PREPARED_STATEMENTS) and PostgreSQL skips
@@ -28,9 +31,13 @@ def hot_cursor() -> Iterator:
     db.ensure_connection()
     db.validate_thread_sharing()
     pg = db.connection
-    cached = getattr(db, "_hot_cursor", None)
+    cached: tuple[Any, Any] | None = getattr(db, "_hot_cursor", None)
     if cached is None or cached[0] is not pg or cached[1].closed:
-        from django.db.backends.postgresql import base
+        from django.db.backends.postgresql import base as pg_base
+
+        # The stubs know the backend module without its psycopg 3 names (ServerBindingCursor's
+        # constructor, Format, register_tzloader).
+        base: Any = pg_base
 
         with db.wrap_database_errors:
             raw = base.ServerBindingCursor(pg)
@@ -38,11 +45,12 @@ def hot_cursor() -> Iterator:
             loader = pg.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
             if db.timezone != loader.timezone:
                 base.register_tzloader(db.timezone, raw)
-        cached = db._hot_cursor = (pg, raw)
+        cached = (pg, raw)
+        setattr(db, "_hot_cursor", cached)  # noqa: B010 (an attribute the stubs do not know)
     yield db.make_debug_cursor(cached[1]) if db.queries_logged else db.make_cursor(cached[1])
 
 
-def orm_values(fields: tuple, values: tuple) -> list:
+def orm_values(fields: tuple[Field[Any, Any], ...], values: Sequence[Any]) -> list[Any]:
     """A raw row's values as the ORM would load them into `fields` (each field's and the
     backend's converters applied: JSON parsed, encrypted fields decrypted), for
     `Model.from_db` after a hand-written query."""
@@ -58,10 +66,11 @@ def orm_values(fields: tuple, values: tuple) -> list:
 # id(fields) -> (fields, plan). Callers pass tuples they keep, so the plan is found by identity
 # (hashing a tuple of fields would cost a Python __hash__ call per field on every row); the
 # stored tuple keeps its id from being reused.
-_PLANS: dict[int, tuple] = {}
+_Plan = tuple[tuple[int, Any, tuple[Callable[..., Any], ...]], ...]
+_PLANS: dict[int, tuple[tuple[Field[Any, Any], ...], _Plan]] = {}
 
 
-def _converter_plan(fields: tuple) -> tuple:
+def _converter_plan(fields: tuple[Field[Any, Any], ...]) -> _Plan:
     """(position, column, converters) of the fields that have converters."""
     known = _PLANS.get(id(fields))
     if known is not None and known[0] is fields:

@@ -8,6 +8,7 @@ RESOURCE_EXHAUSTED→429, UNAVAILABLE→503 is written once, here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class DomainError(Exception):
@@ -36,7 +37,7 @@ class InvalidArgument(DomainError):
         field: str | Sequence[str] | None = None,
         location: str = "body",
         code: str | None = None,
-        errors: list[dict] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message, code=code)
         if errors is not None:

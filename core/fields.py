@@ -8,15 +8,22 @@ Values are encrypted on save and decrypted on load; a value no key can decrypt r
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.lookups import Lookup
 
 from core import crypto
 
+if TYPE_CHECKING:  # Django's fields are generic only in its stubs
+    _TextField = models.TextField[Any, Any]
+else:
+    _TextField = models.TextField
 
-class EncryptedTextField(models.TextField):
+
+class EncryptedTextField(_TextField):
     description = "Text encrypted at rest with the project keyring"
 
     def get_internal_type(self) -> str:
@@ -29,20 +36,22 @@ class EncryptedTextField(models.TextField):
     def to_python(self, value: Any) -> Any:
         return value
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(
+        self, value: str | None, expression: Any, connection: BaseDatabaseWrapper
+    ) -> Any:
         if value is None:
             return None
         return self.decode(crypto.decrypt(value, label=self._label()))
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> str | None:
         if value is None:
             return None
         return crypto.encrypt(self.encode(value))
 
-    def get_db_prep_save(self, value, connection):
+    def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> str | None:
         return self.get_prep_value(value)
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:
         if lookup_name not in ("isnull",):
             return None
         return super().get_lookup(lookup_name)
@@ -64,7 +73,7 @@ class EncryptedJSONField(EncryptedTextField):
     def decode(self, plaintext: str) -> Any:
         return json.loads(plaintext)
 
-    def value_to_string(self, obj) -> str:
+    def value_to_string(self, obj: models.Model) -> str:
         return self.encode(self.value_from_object(obj))
 
 

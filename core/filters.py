@@ -8,23 +8,28 @@ OpenAPI schema documents the same filters (`filterset_parameters`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter
 
 from .errors import InvalidArgument
 
 BIGINT_MAX = 2**63 - 1
 
+_M = TypeVar("_M", bound=Model)
+# What a filter reads: a request's query (QueryDict) or a plain dict of values.
+FilterData = QueryDict | dict[str, Any]
+
 
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number within PostgreSQL's bigint (NumberFilter takes decimals)."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # NumberFilter takes any number field
 
     def __init__(self, *args: Any, min_value: int = 0, max_value: int = BIGINT_MAX, **kwargs: Any):
         kwargs.setdefault("min_value", min_value)
@@ -42,7 +47,8 @@ class _StrictNullBooleanField(forms.NullBooleanField):
     TRUE = frozenset({"true", "1", "yes", "on"})
     FALSE = frozenset({"false", "0", "no", "off"})
 
-    def to_python(self, value: Any) -> bool | None:
+    # As NullBooleanField's own (whose stubs ignore BooleanField's `-> bool` the same way).
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
         if value in (None, ""):
             return None
         if isinstance(value, bool):
@@ -59,11 +65,15 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = _StrictNullBooleanField
 
 
-def _bound(filterset_class: type[django_filters.FilterSet], data: Mapping | None, queryset):
+def _bound(
+    filterset_class: type[django_filters.FilterSet],
+    data: FilterData | None,
+    queryset: QuerySet[Any] | None,
+) -> django_filters.FilterSet:
     return filterset_class(data=data or {}, queryset=queryset)
 
 
-def _errors(filterset: django_filters.FilterSet, location: str) -> list[dict]:
+def _errors(filterset: django_filters.FilterSet, location: str) -> list[dict[str, Any]]:
     return [
         {
             "loc": [location, name],
@@ -77,7 +87,7 @@ def _errors(filterset: django_filters.FilterSet, location: str) -> list[dict]:
 
 def filter_values(
     filterset_class: type[django_filters.FilterSet],
-    data: Mapping | None,
+    data: FilterData | None,
     *,
     lenient: bool = False,
     location: str = "query",
@@ -100,20 +110,21 @@ def filter_values(
 
 def filter_queryset(
     filterset_class: type[django_filters.FilterSet],
-    data: Mapping | None,
-    queryset: QuerySet,
+    data: FilterData | None,
+    queryset: QuerySet[_M],
     *,
     lenient: bool = False,
-) -> QuerySet:
+) -> QuerySet[_M]:
     """`queryset` narrowed by the filters in `data` (see `filter_values` for bad values)."""
     values = filter_values(filterset_class, data, lenient=lenient)
     filterset = _bound(filterset_class, values, queryset)
     if not filterset.is_valid():  # cleaned values always validate again
         raise InvalidArgument("Invalid filter.", errors=_errors(filterset, "query"))
-    return filterset.qs
+    narrowed: QuerySet[_M] = filterset.qs
+    return narrowed
 
 
-def _schema(field: forms.Field) -> dict:
+def _schema(field: forms.Field) -> dict[str, Any]:
     if isinstance(field, forms.NullBooleanField | forms.BooleanField):
         return {"type": "boolean"}
     if isinstance(field, forms.IntegerField):
@@ -124,11 +135,14 @@ def _schema(field: forms.Field) -> dict:
             schema["maximum"] = field.max_value
         return schema
     if isinstance(field, forms.ChoiceField):
-        values = [str(value) for value, _ in field.choices if value not in ("", None)]
+        # The field keeps its choices normalised to (value, label) pairs.
+        choices = cast("Iterable[tuple[Any, Any]]", field.choices)
+        values = [str(value) for value, _ in choices if value not in ("", None)]
         return {"type": "string", "enum": values}
     schema = {"type": "string"}
-    if getattr(field, "max_length", None):
-        schema["maxLength"] = field.max_length
+    max_length = getattr(field, "max_length", None)
+    if max_length:
+        schema["maxLength"] = max_length
     return schema
 
 

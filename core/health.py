@@ -12,6 +12,7 @@ Liveness (the process answers at all, no dependency asked) is `core.middleware.l
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -24,7 +25,7 @@ from core.registry import setting_get
 _TIMEOUT = 2
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -34,7 +35,7 @@ def _database() -> dict:
     return {"status": "ok", "detail": connection.vendor}
 
 
-def _redis() -> dict:
+def _redis() -> dict[str, Any]:
     client = get_redis()
     if client is None:
         return {"status": "ok", "detail": "embedded mode: no Redis configured"}
@@ -45,7 +46,7 @@ def _redis() -> dict:
     return {"status": "ok", "detail": ""}
 
 
-def _broker() -> dict:
+def _broker() -> dict[str, Any]:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
         return {"status": "ok", "detail": "embedded mode: filesystem broker"}
@@ -59,7 +60,7 @@ def _broker() -> dict:
     return {"status": "ok", "detail": ""}
 
 
-def _beat() -> dict:
+def _beat() -> dict[str, Any]:
     from django_celery_beat.models import PeriodicTask
 
     from core.models import JobRun
@@ -80,7 +81,7 @@ def _beat() -> dict:
 CHECKS = {"database": _database, "redis": _redis, "broker": _broker, "beat": _beat}
 
 
-def health_report() -> dict:
+def health_report() -> dict[str, Any]:
     """{"status": "SERVING"|"NOT_SERVING", "checks": {name: {"status", "detail"}}}."""
     checks = {}
     for name, check in CHECKS.items():

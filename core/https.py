@@ -15,7 +15,9 @@ One `settings_get_many` call (one cache round trip) per request.
 
 from __future__ import annotations
 
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase, HttpResponsePermanentRedirect, JsonResponse
 
 from core.networks import ip_in_networks
 from core.paths import is_api_path, is_vault_path
@@ -29,7 +31,7 @@ HTTPS_REQUIRED = (
 NETWORK_REFUSED = "Your network address is not allowed to call the API."
 
 
-def request_is_https(request, trusted_proxies: list) -> bool:
+def request_is_https(request: HttpRequest, trusted_proxies: list[str]) -> bool:
     """The request reached us over TLS, directly or through a trusted proxy that says so.
 
     Side effect: an `X-Forwarded-Proto` from an untrusted peer is dropped from META."""
@@ -58,10 +60,10 @@ def _refusal(path: str, message: str) -> JsonResponse:
 
 
 class HTTPSPolicyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         values = settings_get_many(KEYS)
         api = is_api_path(request.path)
         secure = request_is_https(request, values["security.trusted_proxies"] or [])

@@ -6,6 +6,7 @@ import contextlib
 import traceback
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -33,7 +34,7 @@ def job_is_locked(name: str) -> bool:
 class JobRecorder:
     def __init__(self, run: JobRun) -> None:
         self.run = run
-        self.result: dict = {}
+        self.result: dict[str, Any] = {}
 
 
 @contextlib.contextmanager

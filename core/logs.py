@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import structlog
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from .context import current_actor
 
 access_logger = logging.getLogger("platform.access")
 
 
-def add_actor(logger, method_name: str, event_dict: dict) -> dict:
+def add_actor(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
     """The request id (and entry point) of whoever is acting, unless the event has its own."""
     actor = current_actor()
     if actor.request_id:
@@ -36,7 +40,7 @@ def add_actor(logger, method_name: str, event_dict: dict) -> dict:
     return event_dict
 
 
-def _pre_chain() -> list:
+def _pre_chain() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -47,9 +51,9 @@ def _pre_chain() -> list:
     ]
 
 
-def formatter(render: str = "json") -> dict:
+def formatter(render: str = "json") -> dict[str, Any]:
     """A `logging.config` formatter entry rendering records as JSON (or for a console)."""
-    renderer = (
+    renderer: Processor = (
         structlog.dev.ConsoleRenderer(colors=False)
         if render == "console"
         else structlog.processors.JSONRenderer()
@@ -65,7 +69,7 @@ def formatter(render: str = "json") -> dict:
     }
 
 
-def _user_id(request) -> int | None:
+def _user_id(request: HttpRequest) -> int | None:
     """The authenticated user's id if the request already knows it (never a lookup of its own:
     the access line must not add a query, nor fail when the database is down)."""
     actor_user = current_actor().user
@@ -74,7 +78,8 @@ def _user_id(request) -> int | None:
         and not isinstance(actor_user, SimpleLazyObject)
         and getattr(actor_user, "is_authenticated", False)
     ):
-        return actor_user.pk
+        user_pk: int | None = actor_user.pk
+        return user_pk
     user = request.__dict__.get("user")
     if user is None:
         return None
@@ -83,7 +88,7 @@ def _user_id(request) -> int | None:
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 
-def request_route(request) -> str:
+def request_route(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "unmatched"
@@ -93,10 +98,10 @@ def request_route(request) -> str:
 class AccessLogMiddleware:
     """One access line and the request metrics per request (inside the actor context)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         from .metrics import request_observe
 
         started = time.perf_counter()

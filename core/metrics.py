@@ -23,10 +23,11 @@ import hmac
 import logging
 import os
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -39,6 +40,7 @@ from prometheus_client.core import (
     GaugeMetricFamily,
     HistogramMetricFamily,
 )
+from prometheus_client.metrics_core import Metric
 
 from .networks import ip_in_networks
 
@@ -52,7 +54,7 @@ REQUEST_SECONDS = Histogram(
 TASK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
-def request_observe(*, method: str, route: str, status: int, seconds: float) -> None:
+def request_observe(*, method: str | None, route: str, status: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
 
 
@@ -102,20 +104,23 @@ def _task_counts() -> dict[str, int]:
     client = get_redis()
     if client is None:
         return dict(cache.get(_hash_key()) or {})
-    return {k.decode(): int(v) for k, v in client.hgetall(_hash_key()).items()}
+    return {
+        (k.decode() if isinstance(k, bytes) else k): int(v)
+        for k, v in client.hgetall(_hash_key()).items()
+    }
 
 
 class _SharedCollector:
     """Collects the shared task counters and the last periodic job runs at scrape time."""
 
-    def describe(self):
+    def describe(self) -> list[Metric]:
         return []  # nothing to check at registration (collecting needs the database)
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         yield from self._tasks()
         yield from self._jobs()
 
-    def _tasks(self):
+    def _tasks(self) -> Iterator[Metric]:
         try:
             counts = _task_counts()
         except Exception as exc:
@@ -149,7 +154,7 @@ class _SharedCollector:
         yield total
         yield duration
 
-    def _jobs(self):
+    def _jobs(self) -> Iterator[Metric]:
         from core.models import JobRun
 
         try:
@@ -195,7 +200,7 @@ _SHARED = _SharedCollector()
 REGISTRY.register(_SHARED)
 
 
-def _registry():
+def _registry() -> CollectorRegistry:
     """This process's metrics, or every process's under PROMETHEUS_MULTIPROC_DIR (gunicorn)."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return REGISTRY
@@ -210,7 +215,7 @@ def _registry():
 # --- the route ------------------------------------------------------------------------------
 
 
-def metrics_allowed(request) -> bool:
+def metrics_allowed(request: HttpRequest) -> bool:
     token = getattr(settings, "METRICS_TOKEN", "")
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
@@ -221,7 +226,7 @@ def metrics_allowed(request) -> bool:
     return bool(networks) and ip_in_networks(request_client_ip(request), networks)
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         return JsonResponse(
             {"detail": "Metrics need METRICS_TOKEN or an address in METRICS_ALLOWED_NETWORKS."},

@@ -9,7 +9,9 @@ adds the token once it has checked it. The answer carries `X-Request-ID`.
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
@@ -18,16 +20,17 @@ from .networks import ip_in_networks
 from .paths import is_api_path
 
 
-def trusted_proxies() -> list:
+def trusted_proxies() -> list[str]:
     from .registry import setting_get
 
-    return setting_get("security.trusted_proxies")
+    proxies: list[str] = setting_get("security.trusted_proxies")
+    return proxies
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: the peer, or the first hop before our trusted proxies."""
-    peer = request.META.get("REMOTE_ADDR", "") or ""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    peer: str = request.META.get("REMOTE_ADDR", "") or ""
+    forwarded: str | None = request.META.get("HTTP_X_FORWARDED_FOR")
     if not forwarded:
         return peer
     proxies = trusted_proxies()
@@ -41,25 +44,32 @@ def client_ip(request) -> str:
     return hops[0] if hops else peer
 
 
-def request_client_ip(request) -> str:
+def request_client_ip(request: HttpRequest) -> str:
     """The address settled by the middleware (or settled now, for a request that bypassed it)."""
-    ip = getattr(request, "client_ip", None)
+    ip: str | None = getattr(request, "client_ip", None)
     if ip is None:
-        ip = request.client_ip = client_ip(request)
+        ip = client_ip(request)
+        setattr(request, "client_ip", ip)  # noqa: B010 (our own attribute of the request)
     return ip
 
 
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
 class RequestContextMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        request.client_ip = client_ip(request)
-        request.request_id = new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        ip = client_ip(request)
+        request_id = new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+        # Our own attributes of the request, for the views that read them.
+        setattr(request, "client_ip", ip)  # noqa: B010
+        setattr(request, "request_id", request_id)  # noqa: B010
         user = SimpleLazyObject(lambda: getattr(request, "user", None))
-        with acting(user=user, ip=request.client_ip, request_id=request.request_id, channel="http"):
+        with acting(user=user, ip=ip, request_id=request_id, channel="http"):
             response = self.get_response(request)
-        response["X-Request-ID"] = request.request_id
+        response["X-Request-ID"] = request_id
         return response
 
 
@@ -72,13 +82,13 @@ def liveness_response() -> JsonResponse:
     return response
 
 
-def liveness(get_response):
+def liveness(get_response: GetResponse) -> GetResponse:
     """First in the stack: `GET /api/v1/health/live` answers 200 as long as the process serves
     requests, before host validation, the HTTPS policy or any database/Redis access, so that a
     container healthcheck on 127.0.0.1 restarts a hung process and nothing else. Readiness
     (database, Redis) is `/api/v1/health`."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         if request.path == LIVENESS_PATH and request.method in ("GET", "HEAD"):
             return liveness_response()
         return get_response(request)
@@ -97,10 +107,10 @@ class NoStoreMiddleware:
     admin's reveals, the tokens page, the shop's orders) and the secret-sharing pages get
     `Cache-Control: no-store`. Static files (served before authentication) are not touched."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         current = response.get("Cache-Control")
         if current and "no-store" in current:
@@ -117,6 +127,6 @@ class NoStoreMiddleware:
         return response
 
 
-def _signed_in(request) -> bool:
+def _signed_in(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)  # absent when answered before authentication
     return bool(user is not None and user.is_authenticated)

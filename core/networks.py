@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 
-def ip_in_networks(ip: str, networks: list) -> bool:
+def ip_in_networks(ip: str, networks: list[str]) -> bool:
     """`ip` lies in one of `networks` (addresses or CIDRs; malformed entries never match)."""
     try:
         address = ipaddress.ip_address(ip)

@@ -72,7 +72,7 @@ class SettingDef:
     secret: bool = False
     min_value: Any = None
     max_value: Any = None
-    choices: tuple = ()
+    choices: tuple[Any, ...] = ()
     validator: Callable[[Any], None] | None = field(default=None, compare=False)
     custom: bool = False
 
@@ -92,7 +92,7 @@ def register(
     secret: bool = False,
     min_value: Any = None,
     max_value: Any = None,
-    choices: Iterable = (),
+    choices: Iterable[Any] = (),
     validator: Callable[[Any], None] | None = None,
 ) -> SettingDef:
     if type not in TYPES:
@@ -285,7 +285,7 @@ def setting_display(defn: SettingDef, value: Any) -> Any:
     return to_json(defn, value)
 
 
-def setting_set(*, key: str, value: Any, actor=None) -> Any:
+def setting_set(*, key: str, value: Any, actor: Any = None) -> Any:
     """Validate and store a setting; audit old and new values (masked for secret settings)."""
     from core.audit import audit_record
     from core.models import SystemSetting
@@ -317,7 +317,9 @@ def setting_set(*, key: str, value: Any, actor=None) -> Any:
     return new_value
 
 
-def setting_create(*, key: str, type: str, value: Any, description: str = "", actor=None) -> Any:
+def setting_create(
+    *, key: str, type: str, value: Any, description: str = "", actor: Any = None
+) -> Any:
     """Create a custom setting (`custom.<name>`, see CUSTOM_PREFIX) with its type; audited.
     Raises InvalidArgument for a key outside the namespace or a value of the wrong type."""
     from core.audit import audit_record
@@ -358,7 +360,7 @@ def setting_create(*, key: str, type: str, value: Any, description: str = "", ac
     return new_value
 
 
-def setting_reset(*, key: str, actor=None) -> Any:
+def setting_reset(*, key: str, actor: Any = None) -> Any:
     """Remove a stored override so the default applies again."""
     from core.audit import audit_record
     from core.models import SystemSetting

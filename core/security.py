@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 
 from core.registry import register, settings_get_many
 
 
-def _cidr_list(value) -> None:
+def _cidr_list(value: Any) -> None:
     if not isinstance(value, list):
         raise ValueError("expected a list of IP addresses or CIDR networks")
     for item in value:
@@ -147,11 +148,11 @@ FIELDS = (
 @dataclass(frozen=True)
 class SecurityConfig:
     require_https: bool
-    trusted_proxies: list
-    allowed_cidrs: list
+    trusted_proxies: list[str]
+    allowed_cidrs: list[str]
     token_default_ttl: int
     token_max_ttl: int
-    default_bound_cidrs: list
+    default_bound_cidrs: list[str]
     lockout_threshold: int
     lockout_account_threshold: int
     lockout_ip_threshold: int
@@ -161,7 +162,7 @@ class SecurityConfig:
     signup_limit: int
     signup_window: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

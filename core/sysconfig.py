@@ -52,12 +52,12 @@ def _require_admin(user: Any, action: str, target: str) -> None:
     raise PermissionDenied("Only admins may change settings.")
 
 
-def setting_describe(key: str) -> dict:
+def setting_describe(key: str) -> dict[str, Any]:
     """{key, value, type, description, default, secret, updated_at} — secret values masked."""
     return settings_describe([key])[0]
 
 
-def settings_describe(keys: list[str] | None = None) -> list[dict]:
+def settings_describe(keys: list[str] | None = None) -> list[dict[str, Any]]:
     """Described settings: `keys`, or every registered one followed by the custom ones."""
     if keys is None:
         defs = definitions() + [definition(k) for k in custom_keys()]
@@ -83,7 +83,7 @@ def settings_describe(keys: list[str] | None = None) -> list[dict]:
 
 def setting_change(
     *, key: str, value: Any, user: Any, type: str | None = None, description: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Create or update one setting (admins only); returns its description.
 
     A registered key is validated against its definition. A new key under `custom.` creates a
@@ -131,7 +131,7 @@ def _inferred_type(value: Any) -> str:
     return "json"
 
 
-def security_update(*, changes: dict, user: Any) -> dict:
+def security_update(*, changes: dict[str, Any], user: Any) -> dict[str, Any]:
     """Change any subset of the security configuration (admins only); returns all of it."""
     _require_admin(user, "security.change", "security")
     unknown = sorted(set(changes) - set(SECURITY_FIELDS))

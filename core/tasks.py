@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import Retry
+from celery.result import AsyncResult
 from django.utils.functional import SimpleLazyObject
 
 from .context import acting, current_actor, new_request_id
@@ -29,7 +30,7 @@ def _load_user(user_id: int) -> Any:
     return get_user_model().objects.filter(pk=user_id).first()
 
 
-def actor_headers() -> dict:
+def actor_headers() -> dict[str, Any]:
     actor = current_actor()
     user = actor.authenticated_user
     return {
@@ -40,25 +41,25 @@ def actor_headers() -> dict:
     }
 
 
-class PlatformTask(Task):
+class PlatformTask(Task[..., Any]):
     def apply_async(
         self,
-        args=None,
-        kwargs=None,
-        task_id=None,
-        producer=None,
-        link=None,
-        link_error=None,
-        shadow=None,
-        **options,
-    ):
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        task_id: str | None = None,
+        producer: Any = None,
+        link: Any = None,
+        link_error: Any = None,
+        shadow: str | None = None,
+        **options: Any,
+    ) -> AsyncResult[Any]:
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault(HEADER, actor_headers())
         return super().apply_async(
             args, kwargs, task_id, producer, link, link_error, shadow, headers=headers, **options
         )
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         sent = (getattr(self.request, "headers", None) or {}).get(HEADER)
         if sent is None:  # Celery may flatten custom headers into the request itself
             sent = getattr(self.request, HEADER, None)

@@ -7,6 +7,8 @@ keyring decrypts is reported and the command exits non-zero; it is never rewritt
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                 where = f"WHERE {column} IS NOT NULL" + (
                     f" AND {pk} > %s" if last is not None else ""
                 )
-                params = [last] if last is not None else []
+                params: list[Any] = [last] if last is not None else []
                 lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
                 with connection.cursor() as cursor:
                     cursor.execute(
