@@ -40,7 +40,7 @@ def _is_version_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def bundle_check(items: list[dict]) -> BundleCheck:
+def bundle_check(items: list[dict[str, Any]]) -> BundleCheck:
     """Which secrets of a decrypted bundle break the invariants (see the module docstring)."""
     check = BundleCheck()
     seen_paths: set[str] = set()
@@ -65,7 +65,7 @@ def bundle_check(items: list[dict]) -> BundleCheck:
     return check
 
 
-def bundle_refuse_or_repair(items: list[dict], *, repair: bool) -> list[str]:
+def bundle_refuse_or_repair(items: list[dict[str, Any]], *, repair: bool) -> list[str]:
     """Raise InvalidArgument naming the secrets that break the invariants, unless `repair`
     (then fix them in `items` and return their paths). Unrepairable secrets always raise."""
     check = bundle_check(items)
