@@ -19,8 +19,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponsePermanentRedirect, JsonResponse
 
+from core.api.views import api_error
 from core.networks import ip_in_networks
-from core.paths import is_api_path, is_vault_path
+from core.paths import is_api_path
 from core.registry import settings_get_many
 
 KEYS = ("security.require_https", "security.trusted_proxies", "security.allowed_cidrs")
@@ -53,10 +54,7 @@ def request_is_https(request: HttpRequest, trusted_proxies: list[str]) -> bool:
 
 def _refusal(path: str, message: str) -> JsonResponse:
     # The Vault-compatible API answers in Vault's error shape; every other API in ours.
-    body = {"errors": [message]} if is_vault_path(path) else {"detail": message}
-    response = JsonResponse(body, status=403)
-    response["Cache-Control"] = "no-store"
-    return response
+    return api_error(path, 403, message)
 
 
 class HTTPSPolicyMiddleware:

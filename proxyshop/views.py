@@ -11,8 +11,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.api.pagination import MAX_PAGE
 from core.errors import DomainError
 from core.filters import filter_values
+from core.ints import parse_int
 from core.registry import setting_get
 
 from . import selectors
@@ -27,7 +29,7 @@ def catalog(request):
     filters = filter_values(CatalogFilter, request.GET, lenient=True)
     page_size = setting_get("proxyshop.page_size_default")
     try:
-        page = max(int(request.GET.get("page", 0)), 0)
+        page = parse_int(request.GET.get("page", "0"), minimum=0, maximum=MAX_PAGE)
     except ValueError:
         page = 0
     data = selectors.catalog_page(filters=filters, page=page, page_size=page_size)

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "core.logs.AccessLogMiddleware",
     # Cache-Control: no-store on every answer that may carry a secret, credential or token.
     "core.middleware.NoStoreMiddleware",
+    # Oversized bodies (by Content-Length, unread) and NUL bytes in path or query: refused here.
+    "core.middleware.request_sanity",
     "core.https.HTTPSPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -177,6 +179,12 @@ STORAGES = {
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # --- REST API ---
+# Request bodies: one limit for every route (413 on API paths before the body is read, see
+# core.middleware.request_sanity; Django's own form limit agrees), and JSON nesting depth.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "secrets_app.authentication.BearerTokenAuthentication",
@@ -188,8 +196,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
+        "core.api.parsers.JSONParser",
+        "core.api.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -31,6 +33,17 @@ def flatten_validation(detail: Any, location: str, prefix: list | None = None) -
         code = getattr(detail, "code", None) or "value_error"
         out.append({"loc": [location, *prefix], "msg": str(detail), "type": code})
     return out
+
+
+@contextmanager
+def path_parameter(name: str) -> Iterator[None]:
+    """Validation errors raised inside are about the route's path parameter `name`: their
+    `loc` becomes ["path", name] (a service names its own argument, not the URL's)."""
+    try:
+        yield
+    except InvalidArgument as exc:
+        errors = [{**error, "loc": ["path", name]} for error in exc.errors]
+        raise InvalidArgument(exc.message, errors=errors) from None
 
 
 def validation_response(errors: list[dict]) -> Response:

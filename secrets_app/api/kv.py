@@ -10,12 +10,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.exceptions import path_parameter
 from core.api.pagination import PageNumberPagination
 from core.errors import InvalidArgument
+from core.ints import parse_int
 
 from ..selectors import secret_list_visible
 from ..services import kv
-from ..services.kv_common import path_of
+from ..services.kv_common import path_of, secret_lookup
 from ..services.tokens import TokenContext
 from ..services.wrapping import wrap_create, wrap_unwrap
 from . import kv_serializers as s
@@ -61,11 +63,12 @@ def _version_param(request) -> int | None:
     raw = request.query_params.get("version")
     if raw in (None, "", "0"):
         return None
-    if not raw.isdigit():
+    try:
+        return parse_int(raw, minimum=1, name="version")
+    except ValueError:
         raise InvalidArgument(
             "version must be a positive integer.", field="version", location="query"
-        )
-    return int(raw)
+        ) from None
 
 
 def _write(request, serializer_class, path):
@@ -136,7 +139,18 @@ class SecretListView(APIView):
         )
 
 
-class SecretDetailView(APIView):
+class SecretRouteView(APIView):
+    """A view of one secret named in the route (`secret_id`: its id or its path). A malformed
+    path is refused as a path parameter (422, loc ["path", "secret_id"]) before any service
+    looks at it."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        with path_parameter("secret_id"):
+            secret_lookup(kwargs.get("secret_id"))
+
+
+class SecretDetailView(SecretRouteView):
     """Read (any version), update (a new version) or delete (every version) one secret, by its
     stable id or its path."""
 
@@ -192,7 +206,7 @@ class SecretDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SecretMetadataView(APIView):
+class SecretMetadataView(SecretRouteView):
     """KV v2 metadata: versions with their state, max_versions, cas_required,
     delete_version_after, custom metadata."""
 
@@ -215,7 +229,7 @@ class SecretMetadataView(APIView):
 
 
 def _versions_view(service, serializer_class, doc: str):
-    class View(APIView):
+    class View(SecretRouteView):
         @extend_schema(
             request=serializer_class,
             description=doc,
@@ -269,7 +283,7 @@ def _share_url(request, raw: str) -> str:
     return request.build_absolute_uri(reverse("secret-share")) + "#" + raw
 
 
-class SecretShareView(APIView):
+class SecretShareView(SecretRouteView):
     """Wrap the current version of a secret into a single-use link (needs `read`)."""
 
     @extend_schema(

@@ -16,7 +16,6 @@ our API does not share, so every /v1/ view derives from `VaultAPIView`:
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -31,7 +30,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
+from core.api.parsers import BodyRejected, load_json
 from core.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
+from core.ints import parse_int
 
 from ..authentication import BearerTokenAuthentication
 
@@ -59,8 +60,8 @@ class VaultJSONParser(BaseParser):
         if not raw.strip():
             return {}
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = load_json(raw)
+        except BodyRejected as exc:
             raise VaultError(400, [f"failed to decode JSON input: {exc}"]) from None
         if not isinstance(data, dict):
             raise VaultError(400, ["failed to decode JSON input: the body must be a JSON object"])
@@ -128,6 +129,17 @@ def human_duration(seconds: int) -> str:
 def rfc3339(value) -> str:
     """Vault's time format (UTC, `Z`); "" for none, as Vault writes an unset deletion_time."""
     return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
+def vault_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """An integer parameter of a Vault body (a JSON number or a string of digits, as Vault's
+    own parser accepts); anything else is Vault's 400."""
+    try:
+        return parse_int(value, minimum=minimum, name=name)
+    except ValueError as exc:
+        raise VaultError(
+            400, [f"error converting input {value!r} for field {name!r}: {exc}"]
+        ) from None
 
 
 def unknown_parameter_warnings(body: dict, known: set[str]) -> list[str]:

@@ -30,7 +30,14 @@ from ..services.kv import (
     secret_write,
 )
 from . import vault_serializers as s
-from .vault import VaultAPIView, VaultError, go_duration, rfc3339, unknown_parameter_warnings
+from .vault import (
+    VaultAPIView,
+    VaultError,
+    go_duration,
+    rfc3339,
+    unknown_parameter_warnings,
+    vault_int,
+)
 
 KV_TAGS = ["vault: kv v2"]
 PATH = OpenApiParameter("path", str, OpenApiParameter.PATH, description="secret path")
@@ -118,8 +125,8 @@ class DataView(_KVView):
             raise VaultError(400, ["options: expected a JSON object"])
         warnings += unknown_parameter_warnings(options, {"cas"})
         cas = options.get("cas")
-        if isinstance(cas, str) and cas.isdigit():
-            cas = int(cas)
+        if cas is not None:
+            cas = vault_int(cas, "cas", minimum=0)
         version = secret_write(path=path, value=data, cas=cas, **self.kv_args())
         return self.ok(data=version_metadata(version.secret, version), warnings=warnings)
 
@@ -201,8 +208,8 @@ class MetadataView(_KVView):
         known = {"max_versions", "cas_required", "delete_version_after", "custom_metadata"}
         warnings = unknown_parameter_warnings(body, known)
         max_versions = body.get("max_versions")
-        if isinstance(max_versions, str) and max_versions.isdigit():
-            max_versions = int(max_versions)
+        if max_versions is not None:
+            max_versions = vault_int(max_versions, "max_versions", minimum=0)
         secret_metadata_update(
             path=path,
             max_versions=max_versions,

@@ -34,6 +34,7 @@ from .vault import (
     human_duration,
     multierror,
     unknown_parameter_warnings,
+    vault_int,
 )
 
 CREATE_PARAMS = {
@@ -145,9 +146,7 @@ class TokenCreateView(VaultAPIView):
                 f'"{human_duration(cap)}"; TTL value is capped accordingly'
             )
             ttl = cap
-        num_uses = body.get("num_uses", 0)
-        if isinstance(num_uses, str) and num_uses.isdigit():
-            num_uses = int(num_uses)
+        num_uses = vault_int(body.get("num_uses", 0), "num_uses", minimum=0)
         meta = body.get("meta")
         if meta is not None and not (
             isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.api.pagination import MAX_PAGE
+
 from ..models import Platform, Status
 
 
@@ -76,5 +78,5 @@ class RetryResponseSerializer(serializers.Serializer):
 class TaskListQuerySerializer(serializers.Serializer):
     """The list's optional paging (its filters are viewstats.filters.ViewTaskFilter)."""
 
-    page = serializers.IntegerField(required=False, min_value=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000)

@@ -16,6 +16,7 @@ from accounts.api.common import FLEET
 from core.api.pagination import PAGE_PARAMETERS
 from core.errors import InvalidArgument
 from core.filters import filterset_parameters
+from core.ints import is_int_text
 
 from .. import selectors
 from ..events import EVENT_TYPES, event_stream
@@ -211,7 +212,7 @@ class WarmingEventsView(APIView):
     def get(self, request):
         params = request.query_params
         task_id = params.get("task_id") or None
-        if task_id is not None and not task_id.isdigit():
+        if task_id is not None and not is_int_text(task_id):
             raise InvalidArgument("task_id must be an integer.", field="task_id", location="query")
         types = [
             t.strip()
@@ -225,7 +226,7 @@ class WarmingEventsView(APIView):
                 f"Unknown event types: {', '.join(unknown)}.", field="event_types", location="query"
             )
         timeout = params.get("timeout")
-        if timeout is not None and not timeout.isdigit():
+        if timeout is not None and not is_int_text(timeout):
             raise InvalidArgument(
                 "timeout must be a number of seconds.", field="timeout", location="query"
             )
