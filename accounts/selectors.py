@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.db.models import Count, QuerySet
 
+from core.errors import NotFound
 from core.filters import filter_queryset
 
 from .filters import AccountFilter, ProxyFilter
@@ -17,6 +18,14 @@ def account_list(*, filters: Mapping | None = None, lenient: bool = False) -> Qu
     first. Bad filter values raise InvalidArgument, or are ignored with `lenient`."""
     qs = Account.objects.all().order_by("-created_at", "-id")
     return filter_queryset(AccountFilter, filters, qs, lenient=lenient)
+
+
+def account_get(*, account_id: int) -> Account:
+    """One account (GetAccount); NotFound when there is none."""
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
 
 
 def proxy_list(*, filters: Mapping | None = None) -> QuerySet[Proxy]:

@@ -83,3 +83,12 @@ def _converter_plan(fields: tuple[Field[Any, Any], ...]) -> _Plan:
             plan.append((index, col, tuple(converters)))
     _PLANS[id(fields)] = (fields, tuple(plan))
     return _PLANS[id(fields)][1]
+
+
+def connections_release() -> None:
+    """Close this thread's database connections unless a transaction is open in them: a call
+    about to block on something else (a Redis BLPOP, a sleep) must not hold a connection
+    meanwhile. The next query opens a fresh one."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()

@@ -81,7 +81,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-AlreadyExists = Conflict
+class AlreadyExists(Conflict):
+    """A duplicate: what the caller would create exists already (gRPC ALREADY_EXISTS)."""
+
+    default_message = "Already exists."
+    code = "already_exists"
 
 
 class ResourceExhausted(DomainError):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "secrets_app", "accounts", "proxyshop", "shopbot", "viewstats")
+APPS = ("core", "secrets_app", "accounts", "proxyshop", "shopbot", "viewstats", "grpcapi")
 
 
 def _modules(predicate) -> list[Path]:

@@ -9,12 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import PAGE_PARAMETERS
-from core.errors import NotFound
 from core.filters import filterset_parameters
 
 from ..filters import AccountFilter
-from ..models import Account
-from ..selectors import account_list
+from ..selectors import account_get, account_list
 from ..services.accounts import (
     account_create,
     account_credentials_reveal,
@@ -25,13 +23,6 @@ from . import serializers as s
 from .common import CONFLICT, ERRORS, FLEET, NOT_FOUND, paginated
 
 ACCOUNT_FILTERS = filterset_parameters(AccountFilter, PAGE_PARAMETERS)
-
-
-def _account(account_id: int) -> Account:
-    account = Account.objects.filter(pk=account_id).first()
-    if account is None:
-        raise NotFound("Account not found.")
-    return account
 
 
 class AccountListView(APIView):
@@ -83,7 +74,7 @@ class AccountDetailView(APIView):
     )
     def get(self, request, account_id: int):
         """GetAccount."""
-        return Response(s.AccountSerializer(_account(account_id)).data)
+        return Response(s.AccountSerializer(account_get(account_id=account_id)).data)
 
 
 class AccountCredentialsView(APIView):

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 
 from core.audit import audit_record
 from core.authority import actor_allows
-from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent
 
 from ..models import Account, AccountStatus, AccountStatusChange, Platform
@@ -192,7 +192,7 @@ def account_create(
                 data={"platform": platform, "login": login, "status": status},
             )
     except IntegrityError:
-        raise Conflict(f"A {platform} account with login {login!r} already exists.") from None
+        raise AlreadyExists(f"A {platform} account with login {login!r} already exists.") from None
     return account
 
 

@@ -20,7 +20,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.errors import Conflict, DomainError, InvalidArgument, NotFound, ResourceExhausted
+from core.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+)
 from core.models import AuditEvent
 from core.registry import setting_get
 
@@ -92,7 +98,9 @@ def proxy_create(
                 **_actor_kwargs(actor),
             )
     except IntegrityError:
-        raise Conflict(f"The proxy {host}:{port} ({username or 'no user'}) is already in the pool.")
+        raise AlreadyExists(
+            f"The proxy {host}:{port} ({username or 'no user'}) is already in the pool."
+        )
     return proxy
 
 

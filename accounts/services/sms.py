@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.db import connections_release
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.redis import get_redis
 from core.registry import setting_get, settings_get_many
@@ -211,6 +212,8 @@ def sms_code_wait(*, activation_id, timeout_seconds: int = 120) -> dict:
                 "error": "timeout: no code yet",
                 "status": activation.status,
             }
+        # Blocking below holds no database connection (a long GetCode would pin one).
+        connections_release()
         if client is not None:
             wait = max(1, min(_SLICE_SECONDS, int(remaining + 0.999)))
             popped = client.blpop([_signal_key(activation.pk)], timeout=wait)

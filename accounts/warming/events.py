@@ -120,7 +120,7 @@ def format_sse(event: Event) -> str:
     return f"id: {event.id}\nevent: {event.event_type}\ndata: {body}\n\n"
 
 
-def _matches(event: Event, task_id: int | None, types: set[str]) -> bool:
+def event_matches(event: Event, task_id: int | None, types: set[str]) -> bool:
     return (task_id is None or event.task_id == task_id) and (
         not types or event.event_type in types
     )
@@ -143,12 +143,12 @@ def event_stream(
     types = set(event_types)
     client = get_redis()
     if client is not None:
-        source = _redis_source(client, last_event_id)
+        source = redis_source(client, last_event_id)
         # A stream may stay open for an hour: it must not hold a database connection (the
         # request's authentication opened one) while it only reads Redis.
         connections.close_all()
     else:
-        source = _db_source(last_event_id)
+        source = db_source(last_event_id)
     yield "retry: 3000\n: stream open\n\n"
     last_beat = time.monotonic()
     while True:
@@ -158,7 +158,7 @@ def event_stream(
         wait = min(remaining, heartbeat - (time.monotonic() - last_beat), _READ_BLOCK_MS / 1000)
         batch = source(max(wait, 0.01))
         for event in batch:
-            if _matches(event, task_id, types):
+            if event_matches(event, task_id, types):
                 yield format_sse(event)
                 last_beat = time.monotonic()
         if time.monotonic() - last_beat >= heartbeat:
@@ -166,7 +166,9 @@ def event_stream(
             last_beat = time.monotonic()
 
 
-def _redis_source(client, last_event_id: str | None):
+def redis_source(client, last_event_id: str | None):
+    """`read(wait_seconds) -> [Event]`: the events after `last_event_id` (or from now) on the
+    Redis stream, each call blocking at most `wait_seconds` (SSE streams, the gRPC hub)."""
     if last_event_id:
         cursor = last_event_id
     else:
@@ -188,7 +190,8 @@ def _redis_source(client, last_event_id: str | None):
     return read
 
 
-def _db_source(last_event_id: str | None):
+def db_source(last_event_id: str | None):
+    """The same reader over the event table (embedded mode, no Redis)."""
     if last_event_id and last_event_id.isdigit():
         cursor = int(last_event_id)
     else:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "proxyshop",
     "viewstats",
     "shopbot",
+    "grpcapi",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,26 @@ TELEGRAM_WEBHOOK_URL = env_str("TELEGRAM_WEBHOOK_URL", "")
 # while it is empty.
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "")
 TELEGRAM_ALERT_CHATS = env_list("TELEGRAM_ALERT_CHATS", "")
+
+# --- the gRPC interface (grpcapi/, docs/grpc.md): `manage.py grpcserve` ---
+# Every service on GRPC_ADDR; a service whose own variable is set is also served there.
+GRPC_ADDR = env_str("GRPC_ADDR", "127.0.0.1:50051")
+GRPC_SERVICE_ADDRS = {
+    "conveer.AccountService": env_str("ACCOUNT_SERVICE_GRPC_ADDR", ""),
+    "conveer.ProxyService": env_str("PROXY_SERVICE_GRPC_ADDR", ""),
+    "conveer.WarmingService": env_str("WARMING_SERVICE_GRPC_ADDR", ""),
+    "conveer.SMSService": env_str("SMS_SERVICE_GRPC_ADDR", ""),
+    "conveer.VKService": env_str("VK_SERVICE_GRPC_ADDR", ""),
+}
+# TLS when both are set (PEM files); plaintext otherwise.
+GRPC_TLS_CERT = env_str("GRPC_TLS_CERT", "")
+GRPC_TLS_KEY = env_str("GRPC_TLS_KEY", "")
+# Threads per process serving calls (a StreamEvents stream holds one while it is open).
+GRPC_MAX_WORKERS = env_int("GRPC_MAX_WORKERS", 64)
+# Seconds in-flight calls get to finish after SIGTERM.
+GRPC_GRACE_SECONDS = env_int("GRPC_GRACE_SECONDS", 10)
+# Seconds between the health poller's checks of PostgreSQL and Redis.
+GRPC_HEALTH_INTERVAL = float(env_decimal("GRPC_HEALTH_INTERVAL", "1"))
 
 # --- identity defaults (the security configuration in the settings registry overrides) ---
 TOKEN_DEFAULT_TTL = env_int("TOKEN_DEFAULT_TTL", 3600)

@@ -1,0 +1,1 @@
+"""The servicers: thin translations between protobuf messages and the fleet's services."""
