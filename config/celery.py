@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 # Production unless told otherwise: only `make run` and manage.py default to dev settings.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -10,3 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("platform", task_cls="core.tasks:PlatformTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _report_keys(**kwargs):
+    # The worker's main process reports the keys its pool processes share (core/keyring.py).
+    from core.keyring import heartbeat_start
+
+    heartbeat_start("worker")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from functools import lru_cache
 from typing import Any
 
@@ -58,6 +61,27 @@ def is_current(ciphertext: str) -> bool:
     except InvalidToken:
         return False
     return True
+
+
+@lru_cache(maxsize=4)
+def _signing_keys(keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(base64.urlsafe_b64decode(key.encode())[:16] for key in keys)
+
+
+def key_position(ciphertext: str) -> int | None:
+    """Which key of ENCRYPTION_KEYS (0: the primary) a value was encrypted with, None if none.
+    Checks the token's HMAC only (a Fernet key's first half signs), without decrypting."""
+    try:
+        token = base64.urlsafe_b64decode(ciphertext.encode())
+    except (ValueError, TypeError):
+        return None
+    if len(token) < 1 + 8 + 16 + 16 + 32:  # version, time, IV, one AES block, HMAC
+        return None
+    body, mac = token[:-32], token[-32:]
+    for position, key in enumerate(_signing_keys(tuple(settings.ENCRYPTION_KEYS))):
+        if hmac.compare_digest(hmac.new(key, body, hashlib.sha256).digest(), mac):
+            return position
+    return None
 
 
 def rotate(ciphertext: str, *, label: str = "value") -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.durations import parse_duration
 from core.errors import InvalidArgument, NotFound
+from core.sealed import seal, unseal
 
 TYPES = ("int", "bool", "str", "decimal", "duration", "json")
 # Settings nobody registered in code: created by admins (API `POST /api/v1/sys/setting`) under
@@ -210,6 +211,7 @@ def to_json(defn: SettingDef, value: Any) -> Any:
 
 
 def from_json(defn: SettingDef, stored: Any) -> Any:
+    stored = unseal(stored, key=defn.key)  # secret settings are sealed at rest (core/sealed.py)
     if defn.custom:
         stored = stored.get("value") if isinstance(stored, dict) else None
     return Decimal(stored) if defn.type == "decimal" and stored is not None else stored
@@ -219,9 +221,10 @@ CUSTOM_MAX_BYTES = 16_384
 
 
 def _row_value(defn: SettingDef, value: Any) -> Any:
-    """What a SystemSetting row stores for `value` (custom settings carry their type)."""
+    """What a SystemSetting row stores for `value` (custom settings carry their type, secret
+    settings are sealed)."""
     if not defn.custom:
-        return to_json(defn, value)
+        return seal(to_json(defn, value)) if defn.secret else to_json(defn, value)
     row = {"type": defn.type, "value": to_json(defn, value), "description": defn.description}
     if len(json.dumps(row)) > CUSTOM_MAX_BYTES:
         raise InvalidArgument(

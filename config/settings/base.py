@@ -22,6 +22,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # The default key is public and serves the embedded demo only; production settings refuse it.
 INSECURE_DEFAULT_ENCRYPTION_KEY = "ZGVtby1rZXktbm90LWZvci1wcm9kdWN0aW9uLXVzZSE="
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", INSECURE_DEFAULT_ENCRYPTION_KEY)
+# Web, worker and bot processes report their keys' fingerprints to Redis this often (seconds;
+# 0: off), for rotate_encryption_keys' guard and keys_status (core/keyring.py).
+KEYRING_HEARTBEAT_SECONDS = float(env_decimal("KEYRING_HEARTBEAT_SECONDS", "10"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

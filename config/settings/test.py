@@ -28,3 +28,5 @@ TELEGRAM_BOT_TOKEN = "0:test-unset"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Never report to Sentry from tests (base.py initialises it only with a DSN).
 SENTRY_DSN = ""
+# Heartbeats only where a test asks for them (servers it starts with the variable set).
+KEYRING_HEARTBEAT_SECONDS = float(env_str("KEYRING_HEARTBEAT_SECONDS", "0"))

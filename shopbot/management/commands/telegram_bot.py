@@ -10,6 +10,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from core.keyring import heartbeat_start
 from shopbot.polling import Poller
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             handled = poller.run_once()
             self.stdout.write(f"handled {handled} update(s)")
             return
+        heartbeat_start("bot")
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: poller.stop.set())
         self.stdout.write("telegram bot running (Ctrl-C stops)")
