@@ -124,6 +124,7 @@ def main() -> None:
     # Db 11 may be shared with another bench: a queue of our own, and only our keys removed.
     app.conf.task_default_queue = QUEUE
     redis = get_redis()
+    assert redis is not None, "the bench runs against Redis (REDIS_URL)"
     for key in redis.scan_iter("bench:*"):
         redis.delete(key)
     redis.delete(QUEUE)

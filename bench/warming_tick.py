@@ -121,14 +121,14 @@ def one_tick() -> tuple[float, int, dict]:
         copies.append(statement)
         return original_copy(self, statement, *args, **kwargs)
 
-    psycopg.Cursor.copy = counted_copy
+    psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]  # counts COPYs
     try:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             result = warming_tick_task()
             seconds = time.perf_counter() - started
     finally:
-        psycopg.Cursor.copy = original_copy
+        psycopg.Cursor.copy = original_copy  # type: ignore[method-assign]
     return seconds, len(queries.captured_queries) + len(copies), result or {}
 
 

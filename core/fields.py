@@ -25,6 +25,9 @@ else:
 
 class EncryptedTextField(_TextField):
     description = "Text encrypted at rest with the project keyring"
+    if TYPE_CHECKING:  # what the model attribute takes and gives (text, or any JSON value)
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def get_internal_type(self) -> str:
         return "TextField"

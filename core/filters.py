@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.serializers import Serializer
 
 from .errors import InvalidArgument
 
@@ -147,10 +148,11 @@ def _schema(field: forms.Field) -> dict[str, Any]:
 
 
 def filterset_parameters(
-    filterset_class: type[django_filters.FilterSet], extra: Iterable[OpenApiParameter] = ()
-) -> list[OpenApiParameter]:
+    filterset_class: type[django_filters.FilterSet],
+    extra: Iterable[OpenApiParameter | type[Serializer[Any]]] = (),
+) -> list[OpenApiParameter | type[Serializer[Any]]]:
     """The FilterSet's filters as OpenAPI query parameters (types, bounds, enums, lengths)."""
-    params = []
+    params: list[OpenApiParameter | type[Serializer[Any]]] = []
     form = filterset_class().form
     for name, field in form.fields.items():
         description = str(field.help_text or field.label or "")

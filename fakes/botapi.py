@@ -262,6 +262,7 @@ class FakeBotAPI(BotMethods):
                 for entry in ready:
                     self._release(entry)
                     self._in_flight += 1
+                    assert self._pool is not None, "start_delivery() made it before this loop"
                     self._pool.submit(self._post, entry, dict(self.webhook))
 
     def _post(self, entry: Entry, webhook: dict) -> None:

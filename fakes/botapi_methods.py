@@ -4,13 +4,15 @@ multipart), answers and error answers, and the record of what the bot sent."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
+from fakes.botapi_users import Entry, UpdateFactory
 from fakes.http import FakeRequest, FakeResponse
 
 
@@ -48,10 +50,12 @@ def method_params(request: FakeRequest) -> tuple[dict, dict[str, tuple[str, byte
         head = f"Content-Type: {ctype}\r\n\r\n".encode()
         message = BytesParser(policy=HTTP).parsebytes(head + request.body)
         for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            if part.get_filename():
-                files[name] = (part.get_filename(), payload)
+            # A form part's name is a plain string; its decoded payload is bytes.
+            name = cast(str, part.get_param("name", header="content-disposition"))
+            payload = cast(bytes, part.get_payload(decode=True) or b"")
+            filename = part.get_filename()
+            if filename:
+                files[name] = (filename, payload)
             else:
                 params[name] = payload.decode()
     elif request.body:
@@ -64,6 +68,21 @@ def method_params(request: FakeRequest) -> tuple[dict, dict[str, tuple[str, byte
 
 class BotMethods:
     """Mixed into FakeBotAPI, whose state (`users`, `sent`, `blocked`, `_cond`, ...) it uses."""
+
+    if TYPE_CHECKING:  # FakeBotAPI's state and helpers
+        users: UpdateFactory
+        sent: list[Sent]
+        blocked: set[int]
+        commands: dict[str, list[Any]]
+        webhook: dict[str, str]
+        callback_ttl: float | None
+        _entries: dict[int, Entry]
+        _cond: threading.Condition
+        _answered: set[str]
+        _stop: threading.Event
+
+        def _ready(self, *, again: bool = False) -> list[Entry]: ...
+        def _release(self, entry: Entry) -> None: ...
 
     def _m_getMe(self, params, files):
         return bot_ok({**self.users.bot, "username": "fake_shop_bot", "can_join_groups": True})

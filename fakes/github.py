@@ -115,8 +115,9 @@ class FakeGitHub:
                 "method": request.arg("code_challenge_method", "plain"),
             }
         params = {"code": code}
-        if request.arg("state") is not None:
-            params["state"] = request.arg("state")
+        state = request.arg("state")
+        if state is not None:
+            params["state"] = state
         parts = urlsplit(redirect_uri)
         query = "&".join(filter(None, [parts.query, urlencode(params)]))
         location = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

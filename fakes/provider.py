@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +49,7 @@ class FakeProvider:
         self.max_page_size = 1000
         # proxy_id -> whether the proxy drops offline right after it is sold (the demo's way
         # to make a refund possible: the provider refunds offline proxies only)
-        self.offline_on_sale = None
+        self.offline_on_sale: Callable[[int], bool] | None = None
         self._failures: dict[str, list[dict]] = {}
         self._ids = itertools.count(1001)
         self._creds = itertools.count(9001)
@@ -113,7 +114,7 @@ class FakeProvider:
         with self._lock:
             proxy_id = fields.pop("proxy_id", None) or next(self._ids)
             code, country, cities, isp = COUNTRIES[proxy_id % len(COUNTRIES)]
-            item = {
+            item: dict[str, Any] = {
                 "proxy_id": proxy_id,
                 "ip": f"10.{proxy_id // 65536 % 256}.{proxy_id // 256 % 256}.{proxy_id % 256}",
                 "country": country,
@@ -375,9 +376,10 @@ def add_demo_controls(provider: FakeProvider) -> None:
         from urllib.parse import parse_qs
 
         if request.headers.get("content-type", "").startswith("application/json"):
-            raw = (request.json() or {}).get("proxy_id")
+            raw: Any = (request.json() or {}).get("proxy_id")
         else:
-            raw = (parse_qs(request.body.decode()).get("proxy_id") or [None])[0]
+            values = parse_qs(request.body.decode()).get("proxy_id")
+            raw = values[0] if values else None
         try:
             proxy_id = int(raw)
         except (TypeError, ValueError):

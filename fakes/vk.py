@@ -101,8 +101,8 @@ class FakeVK:
             return FakeResponse.json(self.error(code), delay=self.delay)
         keys = []
         for part in params.get("posts", "").split(","):
-            owner, _, post = part.partition("_")
-            keys.append((int(owner), int(post)))
+            owner_text, _, post_text = part.partition("_")
+            keys.append((int(owner_text), int(post_text)))
         if len(keys) > 100:
             return FakeResponse.json(
                 {"error": {"error_code": 100, "error_msg": "posts: too many"}}, delay=self.delay

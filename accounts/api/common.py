@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse
 
 from core.api.pagination import PageNumberPagination
@@ -22,5 +24,5 @@ EXHAUSTED = {429: OpenApiResponse(description='{"detail": "no free proxy"}')}
 
 def paginated(view, request, queryset, serializer_class):
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -98,7 +98,8 @@ class ProxyListSerializer(serializers.ModelSerializer):
 
     bound_accounts = serializers.IntegerField(read_only=True)
     protocol = enum(Proxy.Protocol.choices, read_only=True)
-    source = enum(Proxy.Source.choices, read_only=True)
+    # Named like Field's own `source` attribute (the proxy's origin here).
+    source = enum(Proxy.Source.choices, read_only=True)  # type: ignore[assignment]
     health = enum(Proxy.Health.choices, read_only=True)
 
     class Meta:
@@ -156,7 +157,8 @@ class ProxyLineErrorSerializer(serializers.Serializer):
 
 class ProxyBulkResultSerializer(serializers.Serializer):
     created = ProxyListSerializer(many=True)
-    errors = ProxyLineErrorSerializer(many=True)
+    # An answer field named like Serializer's own property.
+    errors = ProxyLineErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class AllocateSerializer(serializers.Serializer):

@@ -150,7 +150,7 @@ class WarmingTaskAdmin(admin.ModelAdmin):
         "created_at",
         "actions_link",
     ]
-    fields = readonly_fields
+    fields = [*readonly_fields]
 
     @admin.display(description="progress", ordering="progress")
     def progress_display(self, obj):

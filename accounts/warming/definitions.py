@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
+from typing import Any, TypeGuard
 
 from accounts.warming.models import ActionType
 from core.errors import InvalidArgument
@@ -36,7 +37,7 @@ def _err(errors: list, loc: list, msg: str, kind: str = "value_error") -> None:
     errors.append({"loc": ["body", "definition", *loc], "msg": msg, "type": kind})
 
 
-def _is_int(value) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything variable comes from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -267,7 +268,7 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_ADAPTER = "secrets_app.allauth_adapter.SocialAccountAdapter"
 GITHUB_URL = env_str("GITHUB_URL", "")
-SOCIALACCOUNT_PROVIDERS = {
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
     "github": {
         "APPS": [
             {
@@ -341,7 +342,7 @@ TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 300)
 # JSON lines with the request id (LOG_FORMAT=console for people); the stdlib logging module
 # stays the API, so caplog and libraries work unchanged.
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"structured": formatter("console" if LOG_FORMAT == "console" else "json")},

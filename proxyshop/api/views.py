@@ -303,14 +303,16 @@ class BalanceView(APIView):
         entries = paginator.paginate_queryset(
             selectors.ledger_entries(user=request.user), request, view=self
         )
+        page = paginator.page
+        assert page is not None  # paginate_queryset set it (the API's lists have a page size)
         return Response(
             s.ShopBalanceSerializer(
                 {
                     "username": request.user.username,
                     "balance": selectors.wallet_balance(user=request.user),
                     "currency": "USD",
-                    "count": paginator.page.paginator.count,
-                    "page": paginator.page.number,
+                    "count": page.paginator.count,
+                    "page": page.number,
                     "page_size": paginator.get_page_size(request),
                     "entries": entries,
                 }

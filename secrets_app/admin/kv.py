@@ -4,6 +4,7 @@ tester, settings and security as forms, and the audit chain status with a JSON-l
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -163,8 +164,9 @@ class PathTestForm(forms.Form):
     username = forms.CharField(required=False, help_text="test a user (session) …")
     accessor = forms.CharField(required=False, help_text="… or a token, by its accessor")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # returns cleaned_data, which its stubs allow to be None
+        data = self.cleaned_data
         if bool(data.get("username")) == bool(data.get("accessor")):
             raise forms.ValidationError("Give a username or a token accessor.")
         return data

@@ -134,6 +134,7 @@ class SecretListView(APIView):
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(secrets, request, view=self)
+        assert page is not None  # the API's settings give every list a page size
         return paginator.get_paginated_response(
             s.SecretMetaSerializer([_meta(x) for x in page], many=True).data
         )

@@ -176,7 +176,8 @@ def error_response(exc: Exception) -> Response | None:
         detail = exc.detail
         return Response({"errors": [str(detail)]}, status=400)
     if isinstance(exc, exceptions.APIException):
-        headers = {"Retry-After": str(int(exc.wait))} if getattr(exc, "wait", None) else None
+        wait = getattr(exc, "wait", None)  # set by Throttled
+        headers = {"Retry-After": str(int(wait))} if wait else None
         return Response({"errors": [str(exc.detail)]}, status=exc.status_code, headers=headers)
     return None
 

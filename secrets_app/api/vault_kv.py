@@ -172,7 +172,8 @@ class MetadataView(_KVView):
                 "deletion_time": rfc3339(v.deletion_time),
                 "destroyed": v.destroyed,
             }
-            for v in secret.version_list
+            # Set by secret_metadata_read (an attribute the model does not declare).
+            for v in secret.version_list  # type: ignore[attr-defined]
         }
         return self.ok(
             data={

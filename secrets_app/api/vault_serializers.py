@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 
 class VaultErrorSerializer(serializers.Serializer):
-    errors = serializers.ListField(child=serializers.CharField())
+    # An answer field named like Serializer's own property.
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class VaultAuthSerializer(serializers.Serializer):
@@ -29,7 +30,8 @@ class VaultEnvelopeSerializer(serializers.Serializer):
     lease_id = serializers.CharField()
     renewable = serializers.BooleanField()
     lease_duration = serializers.IntegerField()
-    data = serializers.JSONField(allow_null=True)
+    # An answer field named like Serializer's own property.
+    data = serializers.JSONField(allow_null=True)  # type: ignore[assignment]
     wrap_info = serializers.JSONField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField(), allow_null=True)
     auth = VaultAuthSerializer(allow_null=True)
@@ -58,7 +60,8 @@ class VaultKVOptionsSerializer(serializers.Serializer):
 
 
 class VaultKVWriteSerializer(serializers.Serializer):
-    data = serializers.DictField()
+    # An answer field named like Serializer's own property.
+    data = serializers.DictField()  # type: ignore[assignment]
     options = VaultKVOptionsSerializer(required=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -18,7 +19,13 @@ class Role(models.TextChoices):
     USER = "user", "User"
 
 
-class PlatformUserManager(UserManager):
+if TYPE_CHECKING:  # Django's managers are generic only in its stubs
+    _UserManager = UserManager["User"]
+else:
+    _UserManager = UserManager
+
+
+class PlatformUserManager(_UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields["role"] = Role.ADMIN
         return super().create_superuser(username, email, password, **extra_fields)
@@ -42,7 +49,7 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
 
-    objects = PlatformUserManager()
+    objects: ClassVar[PlatformUserManager] = PlatformUserManager()
 
     class Meta:
         ordering = ["username"]

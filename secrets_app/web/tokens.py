@@ -6,6 +6,8 @@ the session, answered with `Cache-Control: no-store`); the list shows accessors 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,7 +50,8 @@ class TokenCreateForm(forms.Form):
 
     def __init__(self, *args, grantable: set[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policies"].choices = [(name, name) for name in sorted(grantable)]
+        policies = cast(forms.ChoiceField, self.fields["policies"])
+        policies.choices = [(name, name) for name in sorted(grantable)]
 
 
 def _live_tokens(user):

@@ -175,7 +175,7 @@ def buy_prompt(incoming: Incoming, reply: Reply) -> None:
 def buy_confirm(incoming: Incoming, reply: Reply) -> None:
     fields = verified(incoming.telegram_id, incoming.data)
     product_id = _product_id(fields) if fields and len(fields) == 3 else None
-    if product_id is None:
+    if product_id is None or fields is None:
         stale(incoming, reply)
         return
     nonce = fields[2]

@@ -130,7 +130,7 @@ def balance(incoming: Incoming, reply: Reply) -> None:
             lines.append(
                 f"{entry.created_at:%Y-%m-%d %H:%M} {sign}{money(abs(entry.amount))} "
                 f"{kinds.get(entry.kind, entry.kind)}"
-                + (f" {entry.order.order_id}" if entry.order_id else "")
+                + (f" {entry.order.order_id}" if entry.order is not None else "")
             )
     reply.show("\n".join(lines))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import ClassVar
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -89,10 +91,12 @@ class WarmingTaskDetailView(APIView):
 
 class _TaskActionView(APIView):
     permission_classes = [FLEET]
-    service = None
+    service: ClassVar[Callable[..., object] | None] = None
 
     def _answer(self, request, task_id: int, **kwargs):
-        type(self).service(task_id=task_id, actor=request.user, **kwargs)
+        service = type(self).service
+        assert service is not None, "each action view names its service"
+        service(task_id=task_id, actor=request.user, **kwargs)
         return Response(s.WarmingTaskSerializer(selectors.task_get(task_id=task_id)).data)
 
 
