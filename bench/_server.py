@@ -7,6 +7,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,10 +61,15 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        # The image's gunicorn settings (config/gunicorn.py: no forwarded header believed,
+        # request limits, multi-process metrics in a directory of this run's own).
+        env = {**env, "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="bench-metrics-")}
         self.proc = subprocess.Popen(
             [
                 gunicorn,
                 app,
+                "-c",
+                "config/gunicorn.py",
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "-w",

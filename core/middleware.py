@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import (
     HttpRequest,
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
     HttpResponseNotFound,
@@ -142,6 +143,8 @@ def _signed_in(request: HttpRequest) -> bool:
 
 
 NUL_IN_QUERY = re.compile(r"%00|\x00")
+# Below gunicorn's request-line limit (config/gunicorn.py), so the app answers, in JSON.
+MAX_URL_BYTES = 8000
 
 
 def request_sanity(
@@ -149,6 +152,7 @@ def request_sanity(
 ) -> Callable[[HttpRequest], HttpResponseBase]:
     """Refuses, before any view reads the request, what no route can serve (in the route's
     error shape for API paths):
+    - a URL (path and query) over MAX_URL_BYTES: 414;
     - a body larger than `settings.REQUEST_MAX_BODY_BYTES`, by its Content-Length and without
       reading it: 413 (a malformed Content-Length is 400);
     - a NUL byte in the path (404: no resource has such a name) or in the query string (422 on
@@ -165,6 +169,10 @@ def request_sanity(
                 return api_error(path, 404, "Not found.")
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         query = request.META.get("QUERY_STRING", "")
+        if len(path) + len(query) > MAX_URL_BYTES:
+            if api:
+                return api_error(path, 414, f"The URL is longer than {MAX_URL_BYTES} bytes.")
+            return HttpResponse("URI too long.", status=414, content_type="text/plain")
         if NUL_IN_QUERY.search(query):
             if api:
                 name = _nul_parameter(request)
