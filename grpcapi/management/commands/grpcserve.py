@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connections
 
+from core.keyring import heartbeat_start
+
 
 class Command(BaseCommand):
     help = (
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         platform.start()
+        heartbeat_start("grpc")  # its keys, for the key rotation's guard (core/keyring.py)
         where = ", ".join(f"{addr} (port {port})" for addr, port in platform.ports.items())
         tls = " with TLS" if settings.GRPC_TLS_CERT and settings.GRPC_TLS_KEY else ""
         self.stdout.write(f"gRPC serving on {where}{tls} (pid {os.getpid()})")
