@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from redis.exceptions import RedisError
 
 from core.keyring import (
     CLEAR,
@@ -72,11 +73,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, no_values: bool, check: bool, **options: Any) -> None:
         out = self.stdout.write
         out(f"this process (ENCRYPTION_KEYS): {_keys_text(local_fingerprints())}")
-        processes = processes_live()
-        if processes is None:
-            out("running processes: unknown (no Redis: heartbeats need REDIS_URL)")
-            processes = []
+        try:
+            found = processes_live()
+        except RedisError as exc:
+            found = None
+            out(f"running processes: unknown (Redis unreachable: {type(exc).__name__})")
         else:
+            if found is None:
+                out("running processes: unknown (no Redis: heartbeats need REDIS_URL)")
+        processes = found or []
+        if found is not None:
             out(f"running processes: {len(processes)}")
             for p in processes:
                 since = datetime.fromtimestamp(p.started, UTC).isoformat(timespec="seconds")

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from redis.exceptions import RedisError
 
 from core import crypto
 from core.keyring import (
@@ -74,7 +75,17 @@ class Command(BaseCommand):
 
     def _guard(self, *, refuse: bool) -> None:
         primary = local_fingerprints()[0]
-        processes = processes_live()
+        try:
+            processes = processes_live()
+        except RedisError as exc:
+            message = (
+                f"Redis is unreachable ({type(exc).__name__}): the running processes' keys "
+                "cannot be checked."
+            )
+            if refuse:
+                raise CommandError(message + " --force rotates anyway.") from None
+            self.stderr.write("WARNING: " + message)
+            return
         if processes is None:
             self.stderr.write(
                 "No Redis: running processes cannot be seen. Make sure every one runs with "
