@@ -8,7 +8,7 @@ OpenAPI schema documents the same filters (`filterset_parameters`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 import django_filters
@@ -23,8 +23,8 @@ from .errors import InvalidArgument
 BIGINT_MAX = 2**63 - 1
 
 _M = TypeVar("_M", bound=Model)
-# What a filter reads: a request's query (QueryDict) or a plain dict of values.
-FilterData = QueryDict | dict[str, Any]
+# What a filter reads: a request's query (a QueryDict) or any other mapping of values.
+FilterData = Mapping[str, Any]
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -71,7 +71,8 @@ def _bound(
     data: FilterData | None,
     queryset: QuerySet[Any] | None,
 ) -> django_filters.FilterSet:
-    return filterset_class(data=data or {}, queryset=queryset)
+    # Its form reads any mapping (`getlist` only where the mapping has one).
+    return filterset_class(data=cast("QueryDict | dict[str, Any]", data or {}), queryset=queryset)
 
 
 def _errors(filterset: django_filters.FilterSet, location: str) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .models import TelegramLink
 
 
@@ -14,5 +16,5 @@ def link_for_telegram(*, telegram_id: int) -> TelegramLink | None:
     return link
 
 
-def link_for_user(*, user) -> TelegramLink | None:
+def link_for_user(*, user: Any) -> TelegramLink | None:
     return TelegramLink.objects.filter(user=user).first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, QuerySet
 
@@ -15,7 +15,7 @@ from .filters import ViewTaskFilter
 from .models import Status, ViewReading, ViewTask
 
 
-def task_list(*, user: Any, filters: Mapping | None = None) -> QuerySet[ViewTask]:
+def task_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[ViewTask]:
     """The caller's tasks (everyone's for a caller holding `views.any`: an admin whose token
     carries it), newest first, narrowed by `filters` (ViewTaskFilter: status, platform)."""
     if actor_allows("views.any", user=user):
@@ -33,12 +33,16 @@ def task_get(*, user: Any, task_id: int) -> ViewTask:
     return task
 
 
-def task_history(*, task: ViewTask, limit: int = 1000) -> list[dict]:
+def task_history(*, task: ViewTask, limit: int = 1000) -> list[dict[str, Any]]:
     """The task's readings, oldest first, each with its change since the previous reading."""
-    rows = list(
-        ViewReading.objects.filter(task=task)
-        .order_by("-collected_at", "-id")
-        .values("views", "collected_at")[:limit]
+    # Plain dicts from values(), which gain a "change" key below.
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            ViewReading.objects.filter(task=task)
+            .order_by("-collected_at", "-id")
+            .values("views", "collected_at")[:limit]
+        ),
     )
     rows.reverse()
     previous = None

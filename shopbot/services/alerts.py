@@ -9,6 +9,11 @@ each is sent by the Celery task `shopbot.send_alert` after the decision commits
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +32,7 @@ Kind = AlertDelivery.Kind
 Status = AlertDelivery.Status
 
 
-def _queue(kind: str, text_for_language, *, dedupe_key: str = "") -> list[int]:
+def _queue(kind: str, text_for_language: Callable[[], str], *, dedupe_key: str = "") -> list[int]:
     """One delivery per configured chat, sent after the surrounding transaction commits."""
     from ..tasks import send_alert_task
 
@@ -46,7 +51,7 @@ def _queue(kind: str, text_for_language, *, dedupe_key: str = "") -> list[int]:
         ids.append(delivery.pk)
     for pk in ids:
         # robust: a broker outage must not fail the shop operation that raised the alert
-        transaction.on_commit(lambda pk=pk: send_alert_task.delay(pk), robust=True)
+        transaction.on_commit(partial(send_alert_task.delay, pk), robust=True)
     return ids
 
 
@@ -99,7 +104,9 @@ def sync_alert_evaluate(*, run_id: int | None = None) -> str | None:
     return None
 
 
-def refund_alert_raise(*, order_id: str, reason: str, pending_since=None) -> list[int]:
+def refund_alert_raise(
+    *, order_id: str, reason: str, pending_since: datetime | None = None
+) -> list[int]:
     """Tell operators that the refund of `order_id` needs them (once per pending refund)."""
 
     def text() -> str:
@@ -113,7 +120,7 @@ def refund_alert_raise(*, order_id: str, reason: str, pending_since=None) -> lis
         return _queue(Kind.REFUND_NEEDS_OPERATOR, text, dedupe_key=key)
 
 
-def alert_test(*, actor=None) -> list[int]:
+def alert_test(*, actor: Any = None) -> list[int]:
     """A test message to every alert chat (the admin's "send a test alert")."""
 
     def text() -> str:
@@ -124,7 +131,7 @@ def alert_test(*, actor=None) -> list[int]:
 
 
 def _mark(delivery: AlertDelivery, status: str, error: str = "") -> None:
-    fields = {"status": status, "error": error[:300]}
+    fields: dict[str, Any] = {"status": status, "error": error[:300]}
     if status == Status.SENT:
         fields["sent_at"] = timezone.now()
     AlertDelivery.objects.filter(pk=delivery.pk).update(**fields)

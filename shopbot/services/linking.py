@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -33,7 +34,7 @@ def _hash(code: str) -> str:
 
 
 @transaction.atomic
-def link_code_issue(*, user) -> tuple[str, datetime]:
+def link_code_issue(*, user: Any) -> tuple[str, datetime]:
     """A new one-time code for `user` and when it expires; the user's unused codes are voided.
     Audited without the code."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -130,13 +131,13 @@ def telegram_link(
 
 
 @transaction.atomic
-def telegram_unlink(*, user=None, telegram_id: int | None = None, actor=None) -> bool:
+def telegram_unlink(*, user: Any = None, telegram_id: int | None = None, actor: Any = None) -> bool:
     """Remove the link of `user` (or of `telegram_id`); False when there was none. Audited
     (`actor`: who did it, the user themselves by default)."""
     links = TelegramLink.objects.select_for_update().select_related("user")
     link = (
         links.filter(user=user).first() if user is not None else
-        links.filter(telegram_id=telegram_id).first()
+        links.filter(telegram_id=telegram_id).first()  # type: ignore[misc]  # None finds none
     )  # fmt: skip
     if link is None:
         return False

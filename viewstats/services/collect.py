@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -106,20 +107,21 @@ def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[Claimed]]:
     return claim, [Claimed(r[0], r[1], r[2] + 1, r[3]) for r in rows]
 
 
-def _backoff(cfg: dict, attempts: int) -> float:
+def _backoff(cfg: dict[str, Any], attempts: int) -> float:
     base = float(cfg["viewstats.retry_backoff"])
-    return min(float(cfg["viewstats.retry_backoff_max"]), base * 2 ** max(attempts - 1, 0))
+    factor: int = 2 ** max(attempts - 1, 0)  # a non-negative power: an int
+    return min(float(cfg["viewstats.retry_backoff_max"]), base * factor)
 
 
 def _finish(
-    claim: uuid.UUID, tasks: list[Claimed], outcomes: dict[int, Outcome], cfg: dict
+    claim: uuid.UUID, tasks: list[Claimed], outcomes: dict[int, Outcome], cfg: dict[str, Any]
 ) -> BatchReport:
     """Apply outcomes to the rows this claim still owns (a stale run returned to the queue and
     picked up elsewhere is left alone)."""
     now = timezone.now()
     global_interval = int(cfg["viewstats.recollect_interval"])
     max_attempts = int(cfg["viewstats.max_attempts"])
-    rows = {}
+    rows: dict[int, _Row] = {}
     for task in tasks:
         outcome = outcomes[task.id]
         attempts, views, collected, next_at = task.attempts, None, None, None
@@ -150,7 +152,11 @@ def _finish(
     return report
 
 
-def _write(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[int]:
+# status, views, error, attempts, collected_at, posted_at, next_collect_at
+_Row = tuple[Status, int | None, str, int, datetime | None, datetime | None, datetime | None]
+
+
+def _write(claim: uuid.UUID, rows: dict[int, _Row], now: datetime) -> list[int]:
     if not rows:
         return []
     if connection.vendor == "postgresql":
@@ -173,7 +179,7 @@ def _write(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[int]
         return _write_orm(claim, rows, now)
 
 
-def _write_orm(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[int]:
+def _write_orm(claim: uuid.UUID, rows: dict[int, _Row], now: datetime) -> list[int]:
     owned = list(
         ViewTask.objects.select_for_update()
         .filter(id__in=list(rows), claim=claim, status=Status.IN_PROGRESS)
@@ -202,7 +208,7 @@ def _write_orm(claim: uuid.UUID, rows: dict[int, tuple], now: datetime) -> list[
         [
             ViewReading(task_id=task.id, views=task.views, collected_at=now)
             for task in owned
-            if task.status == Status.DONE
+            if task.status == Status.DONE and task.views is not None  # a done task has views
         ]
     )
     return [task.id for task in owned]
@@ -234,7 +240,9 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     claim, tasks = _claim(task_ids)
     if not tasks:
         return BatchReport()
-    every = lambda outcome: {t.id: outcome for t in tasks}  # noqa: E731
+    def every(outcome: Outcome) -> dict[int, Outcome]:
+        return {t.id: outcome for t in tasks}
+
     tokens = list(cfg["viewstats.vk_tokens"] or [])
     if not tokens:
         return _finish(
@@ -282,9 +290,18 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     return _finish(claim, tasks, outcomes, cfg)
 
 
-def _vk_error(exc: vk.VKError, token: str, claim, tasks: list[Claimed], cfg: dict) -> BatchReport:
-    every = lambda outcome: {t.id: outcome for t in tasks}  # noqa: E731
-    record = {"platform": Platform.VK, "secret": token, "code": exc.code, "message": str(exc)}
+def _vk_error(
+    exc: vk.VKError, token: str, claim: uuid.UUID, tasks: list[Claimed], cfg: dict[str, Any]
+) -> BatchReport:
+    def every(outcome: Outcome) -> dict[int, Outcome]:
+        return {t.id: outcome for t in tasks}
+
+    record: dict[str, Any] = {
+        "platform": Platform.VK,
+        "secret": token,
+        "code": exc.code,
+        "message": str(exc),
+    }
     if exc.code in vk.RATE_ERRORS:
         upstream.credential_error(**record)
         return _finish(claim, tasks, every(Outcome(RETRY, reason=f"VK rate limit ({exc})")), cfg)

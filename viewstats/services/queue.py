@@ -28,7 +28,8 @@ def batches_enqueue(platform: str, task_ids: list[int], *, countdown: float = 0)
 
     def send() -> None:
         for chunk in chunks:
-            job.apply_async((chunk,), countdown=countdown or None)
+            # Celery reads None as no countdown (its stubs want a number).
+            job.apply_async((chunk,), countdown=countdown or None)  # type: ignore[arg-type]
 
     transaction.on_commit(send)
     return len(chunks)

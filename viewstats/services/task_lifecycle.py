@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -12,7 +12,7 @@ from core.audit import audit_record
 from core.durations import MAX_DURATION
 from core.errors import InvalidArgument
 from core.registry import settings_get_many
-from viewstats.links import links_parse
+from viewstats.links import ParsedLink, links_parse
 from viewstats.models import Platform, Status, ViewTask
 from viewstats.services.queue import batches_enqueue
 
@@ -26,7 +26,7 @@ def tasks_submit(
     platform: str,
     links: Any,
     recollect_interval: int | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Create (or re-queue) one task per distinct post among `links`; returns them in their
     order as dicts of TASK_FIELDS (plus post_key).
 
@@ -78,7 +78,7 @@ def tasks_submit(
                 updated_at=now,
             )
         # Rows we inserted are known; only the others (older, or a concurrent request's) are read.
-        by_key = {
+        by_key: dict[str, dict[str, Any]] = {
             p.key: {
                 "post_key": p.key,
                 "platform": platform,
@@ -140,7 +140,9 @@ def _existing_keys(user: Any, platform: str, keys: list[str]) -> set[str]:
     )
 
 
-def _insert(parsed: list, user: Any, platform: str, interval: int | None, now) -> dict[str, int]:
+def _insert(
+    parsed: list[ParsedLink], user: Any, platform: str, interval: int | None, now: datetime
+) -> dict[str, int]:
     """Insert new task rows in one statement; returns {post_key: id} of the rows inserted (a row
     a concurrent request inserted first is kept, and is not ours to enqueue)."""
     if not parsed:
@@ -209,7 +211,7 @@ def tasks_retry(*, task_ids: list[int], actor: Any = None) -> int:
     return len(ids)
 
 
-def tasks_requeue_stale(*, now=None) -> dict:
+def tasks_requeue_stale(*, now: datetime | None = None) -> dict[str, Any]:
     """Return tasks that are "in progress" longer than `viewstats.stale_after` (their worker died
     or lost the message) to the queue, and re-send queued tasks whose message is that old. A task
     that stalls again after its last allowed attempt fails."""
@@ -246,7 +248,7 @@ def tasks_requeue_stale(*, now=None) -> dict:
     return {"returned": len(returned), "resent": len(waiting), "failed": given_up}
 
 
-def tasks_recollect_due(*, now=None) -> int:
+def tasks_recollect_due(*, now: datetime | None = None) -> int:
     """Queue every finished task whose re-collection time has come; returns how many."""
     now = now or timezone.now()
     with transaction.atomic():
