@@ -8,7 +8,7 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
-from core.filters import BooleanFilter
+from core.filters import BooleanFilter, ProtoChoiceFilter
 
 from .models import Account, AccountStatus, Platform, Proxy
 
@@ -22,7 +22,11 @@ def has_tag(tag: str) -> Q:
 
 class AccountFilter(django_filters.FilterSet):
     platform = django_filters.ChoiceFilter(choices=Platform.choices, help_text="platform")
-    status = django_filters.ChoiceFilter(choices=AccountStatus.choices, help_text="status")
+    status = ProtoChoiceFilter(
+        choices=AccountStatus.choices,
+        proto_prefix="ACCOUNT_STATUS_",
+        help_text="status (also ACCOUNT_STATUS_…)",
+    )
     tag = django_filters.CharFilter(method="filter_tag", max_length=100, help_text="exact tag")
     has_proxy = BooleanFilter(
         field_name="proxy", lookup_expr="isnull", exclude=True, help_text="has a proxy or not"

@@ -18,6 +18,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.serializers import Serializer
 
+from .enums import proto_word
 from .errors import InvalidArgument
 
 BIGINT_MAX = 2**63 - 1
@@ -25,6 +26,23 @@ BIGINT_MAX = 2**63 - 1
 _M = TypeVar("_M", bound=Model)
 # What a filter reads: a request's query (a QueryDict) or any other mapping of values.
 FilterData = Mapping[str, Any]
+
+
+class _ProtoChoiceField(django_filters.fields.ChoiceField):
+    def __init__(self, *args: Any, proto_prefix: str = "", **kwargs: Any) -> None:
+        self.proto_prefix = proto_prefix
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        words = [str(choice[0]) for choice in cast(Iterable[tuple[Any, Any]], self.choices)]
+        return proto_word(super().to_python(value), prefix=self.proto_prefix, words=words)
+
+
+class ProtoChoiceFilter(django_filters.ChoiceFilter):
+    """A ChoiceFilter that also takes the gRPC contract's names of its values
+    (`?status=ACCOUNT_STATUS_ACTIVE` as `?status=active`, core.enums); `proto_prefix=`."""
+
+    field_class = _ProtoChoiceField
 
 
 class IntegerFilter(django_filters.NumberFilter):

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from core.api.fields import enum
 
 from ..models import Account, AccountStatus, Platform, Proxy, SmsActivation, SmsStatus
+from ..warming.models import ActionType
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -45,7 +46,11 @@ class AccountCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
     )
-    status = enum([AccountStatus.CREATING, AccountStatus.ACTIVE], required=False)
+    status = enum(
+        [AccountStatus.CREATING, AccountStatus.ACTIVE],
+        proto_prefix="ACCOUNT_STATUS_",
+        required=False,
+    )
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -58,7 +63,7 @@ class CredentialsSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = enum(AccountStatus.choices)
+    status = enum(AccountStatus.choices, proto_prefix="ACCOUNT_STATUS_")
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -245,3 +250,50 @@ class SmsBalanceSerializer(serializers.Serializer):
 
 class ShopOrderImportSerializer(serializers.Serializer):
     order_id = serializers.CharField(max_length=32)
+
+
+class VkRegisterSerializer(serializers.Serializer):
+    """VKService Register: a new VK account through the driver."""
+
+    login = serializers.CharField(max_length=255)
+    password = serializers.CharField(max_length=10000, trim_whitespace=False)
+    phone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    params = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+
+
+class VkRegisterResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    account_id = serializers.IntegerField(allow_null=True)
+    external_id = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_blank=True)
+
+
+class VkActionSerializer(serializers.Serializer):
+    """VKService ExecuteAction: `action_type` is a word (`like_post`) or its contract name
+    (`ACTION_TYPE_LIKE_POST`)."""
+
+    account_id = serializers.IntegerField(min_value=1)
+    action_type = enum(ActionType.choices, proto_prefix="ACTION_TYPE_")
+    params = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    action_type = serializers.CharField()
+    duration_ms = serializers.IntegerField()
+    data = serializers.DictField(child=serializers.CharField())
+
+
+class VkActionResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True)
+    result = ActionResultSerializer()
+
+
+class VkStatusResponseSerializer(serializers.Serializer):
+    """VKService CheckAccountStatus."""
+
+    account_id = serializers.IntegerField()
+    platform_status = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    status = enum(AccountStatus.choices)
+    previous_status = enum(AccountStatus.choices)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import accounts, proxies, sms
+from . import accounts, proxies, sms, vk
 
 urlpatterns = [
     path("accounts", accounts.AccountListView.as_view(), name="accounts-list"),
@@ -44,4 +44,11 @@ urlpatterns = [
         name="sms-cancel",
     ),
     path("sms/balance", sms.SmsBalanceView.as_view(), name="sms-balance"),
+    path("vk/register", vk.VkRegisterView.as_view(), name="vk-register"),
+    path("vk/actions", vk.VkActionView.as_view(), name="vk-actions"),
+    path(
+        "vk/accounts/<int:account_id>/check-status",
+        vk.VkAccountStatusView.as_view(),
+        name="vk-check-status",
+    ),
 ]

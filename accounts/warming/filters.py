@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import django_filters
 
-from core.filters import IntegerFilter
+from core.filters import IntegerFilter, ProtoChoiceFilter
 
 from ..models import Platform
 from .models import WarmingStatus, WarmingTask
 
 
 class WarmingTaskFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=WarmingStatus.choices, help_text="status")
+    status = ProtoChoiceFilter(
+        choices=WarmingStatus.choices,
+        proto_prefix="WARMING_STATUS_",
+        help_text="status (also WARMING_STATUS_…)",
+    )
     account_id = IntegerFilter(min_value=1, help_text="account id")
     scenario_id = django_filters.CharFilter(max_length=64, help_text="scenario id")
     platform = django_filters.ChoiceFilter(
