@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
@@ -13,7 +14,9 @@ from .filters import AccountFilter, ProxyFilter
 from .models import Account, AccountStatus, Platform, Proxy, SmsActivation
 
 
-def account_list(*, filters: Mapping | None = None, lenient: bool = False) -> QuerySet[Account]:
+def account_list(
+    *, filters: Mapping[str, Any] | None = None, lenient: bool = False
+) -> QuerySet[Account]:
     """Accounts matching `filters` (AccountFilter: platform, status, tag, has_proxy, q), newest
     first. Bad filter values raise InvalidArgument, or are ignored with `lenient`."""
     qs = Account.objects.all().order_by("-created_at", "-id")
@@ -28,13 +31,13 @@ def account_get(*, account_id: int) -> Account:
     return account
 
 
-def proxy_list(*, filters: Mapping | None = None) -> QuerySet[Proxy]:
+def proxy_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Proxy]:
     """Proxies with `bound_accounts`, matching `filters` (ProxyFilter), oldest first."""
     qs = Proxy.objects.annotate(bound_accounts=Count("accounts")).order_by("id")
     return filter_queryset(ProxyFilter, filters, qs)
 
 
-def fleet_dashboard() -> dict:
+def fleet_dashboard() -> dict[str, Any]:
     """Accounts by platform × status, and proxy health counts, for the admin dashboard."""
     counts = {
         (row["platform"], row["status"]): row["n"]

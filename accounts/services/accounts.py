@@ -151,7 +151,7 @@ def account_create(
     login: str,
     password: str,
     phone: str = "",
-    additional_data: dict | None = None,
+    additional_data: dict[str, Any] | None = None,
     tags: list[str] | None = None,
     status: str = S.CREATING,
     actor: Any = None,
@@ -207,7 +207,7 @@ def can_view_credentials(user: Any) -> bool:
     return actor_allows("fleet.credentials", user=user)
 
 
-def account_credentials_reveal(*, account_id: int, actor: Any) -> dict:
+def account_credentials_reveal(*, account_id: int, actor: Any) -> dict[str, Any]:
     """The decrypted credentials of an account, for a caller allowed to see them.
 
     Every reveal (and every refused attempt) is audited; the audit row never holds the values.
@@ -242,7 +242,7 @@ def account_credentials_reveal(*, account_id: int, actor: Any) -> dict:
     }
 
 
-def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None):
+def account_tags_set(*, account_id: int, tags: list[str], actor: Any = None) -> Account:
     """Replace an account's tags (sorted, unique); audited with the old and new tags."""
     with transaction.atomic():
         account = Account.objects.select_for_update().filter(pk=account_id).first()

@@ -15,7 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,13 +46,13 @@ from ..models import Account, AccountStatus, Proxy
 NO_FREE_PROXY = "no free proxy"
 
 
-def _actor_kwargs(actor: Any) -> dict:
+def _actor_kwargs(actor: Any) -> dict[str, Any]:
     if isinstance(actor, str):
         return {"accessor": actor}
     return {"actor": actor}
 
 
-def live_proxies():
+def live_proxies() -> QuerySet[Proxy]:
     """Proxies that may be handed out: not dead, not disabled, not expired."""
     now = timezone.now()
     return (
@@ -104,7 +115,7 @@ def proxy_create(
     return proxy
 
 
-def parse_proxy_line(line: str) -> dict:
+def parse_proxy_line(line: str) -> dict[str, Any]:
     """`host:port` or `host:port:user:pass` (the password may contain ':'). Raises ValueError."""
     parts = line.strip().split(":")
     if len(parts) < 2 or not parts[0]:
@@ -127,7 +138,7 @@ def proxies_import_lines(
     provider: str = "",
     expires_at: datetime | None = None,
     actor: Any = None,
-) -> dict:
+) -> dict[str, Any]:
     """Add every good line; report the others. Returns {"created": [Proxy], "errors": [...]}."""
     created, errors = [], []
     for index, line in enumerate(lines):
@@ -181,7 +192,7 @@ def _pick_and_bind(
         .values("n")[:1],
         output_field=IntegerField(),
     )
-    preference = Value(0, output_field=IntegerField())
+    preference: Combinable = Value(0, output_field=IntegerField())
     if preferred_country:
         preference = preference + Case(
             When(country__iexact=preferred_country, then=Value(2)),

@@ -121,7 +121,7 @@ def proxy_check_health(*, proxy_id: int, actor: Any = None) -> HealthReport:
     return proxy_record_check(proxy_id=proxy.pk, result=result, actor=actor)
 
 
-def proxies_check_all(*, max_parallel: int = 16) -> dict:
+def proxies_check_all(*, max_parallel: int = 16) -> dict[str, Any]:
     """Check every enabled, unexpired proxy (probes in parallel threads, writes in this one)."""
     now = timezone.now()
     proxies = list(

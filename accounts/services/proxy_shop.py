@@ -12,7 +12,7 @@ from .proxies import proxy_create
 SHOP_PROVIDER = "proxyshop"
 
 
-def shop_order_credentials(*, order_id: str, actor: Any) -> dict:
+def shop_order_credentials(*, order_id: str, actor: Any) -> dict[str, Any]:
     """The connection data of a shop order that may enter the pool: bought by `actor` (or
     `actor` is an admin), not refunded, not already imported, with a host and a port.
 

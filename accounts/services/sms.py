@@ -10,6 +10,7 @@ re-reads the row every half second.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -29,11 +30,11 @@ _SIGNAL_TTL = 3600
 _SLICE_SECONDS = 5
 
 
-def _signal_key(activation_id) -> str:
+def _signal_key(activation_id: uuid.UUID | str) -> str:
     return f"sms:code:{activation_id}"
 
 
-def _signal(activation_id) -> None:
+def _signal(activation_id: uuid.UUID | str) -> None:
     client = get_redis()
     if client is None:
         return
@@ -114,7 +115,7 @@ def _finish(activation: SmsActivation, *, status: str, code: str = "", error: st
     transaction.on_commit(lambda: _signal(pk))
 
 
-def sms_poll(*, activation_id) -> bool:
+def sms_poll(*, activation_id: uuid.UUID | str) -> bool:
     """Ask the provider once; record a code, a failure or expiry. True when polling may stop."""
     with transaction.atomic():
         activation = SmsActivation.objects.select_for_update().filter(pk=activation_id).first()
@@ -143,7 +144,7 @@ def sms_poll(*, activation_id) -> bool:
         return True
 
 
-def sms_activations_sweep(*, idle_seconds: int = 30) -> dict:
+def sms_activations_sweep(*, idle_seconds: int = 30) -> dict[str, Any]:
     """Poll every waiting activation not touched for `idle_seconds` (a lost poll chain) and
     fail those past expiry. Returns counts."""
     cutoff = timezone.now() - timedelta(seconds=idle_seconds)
@@ -156,14 +157,14 @@ def sms_activations_sweep(*, idle_seconds: int = 30) -> dict:
     return {"polled": len(ids), "settled": settled}
 
 
-def _get(activation_id) -> SmsActivation:
+def _get(activation_id: uuid.UUID | str) -> SmsActivation:
     activation = SmsActivation.objects.filter(pk=activation_id).first()
     if activation is None:
         raise NotFound("SMS activation not found.")
     return activation
 
 
-def _answer(activation: SmsActivation) -> dict | None:
+def _answer(activation: SmsActivation) -> dict[str, Any] | None:
     """The GetCode answer if the activation is settled, else None."""
     if activation.status in (SmsStatus.CODE_RECEIVED, SmsStatus.COMPLETED):
         with transaction.atomic():
@@ -188,7 +189,7 @@ def _answer(activation: SmsActivation) -> dict | None:
     return None
 
 
-def sms_code_wait(*, activation_id, timeout_seconds: int = 120) -> dict:
+def sms_code_wait(*, activation_id: uuid.UUID | str, timeout_seconds: int = 120) -> dict[str, Any]:
     """GetCode: the code, or `success: false` with the reason (failed, cancelled, timeout).
 
     Waits at most min(timeout_seconds, accounts.sms_code_max_wait) seconds without spinning.
@@ -230,7 +231,7 @@ def sms_code_wait(*, activation_id, timeout_seconds: int = 120) -> dict:
                 sms_poll(activation_id=activation.pk)
 
 
-def sms_activation_cancel(*, activation_id, actor: Any = None) -> SmsActivation:
+def sms_activation_cancel(*, activation_id: uuid.UUID | str, actor: Any = None) -> SmsActivation:
     """CancelActivation: give the number back (refunded). Conflict once a code arrived or the
     activation is already over; waiting GetCode calls return at once."""
     with transaction.atomic():
@@ -252,7 +253,7 @@ def sms_activation_cancel(*, activation_id, actor: Any = None) -> SmsActivation:
     return activation
 
 
-def sms_balance() -> dict:
+def sms_balance() -> dict[str, Any]:
     """GetBalance of the configured provider."""
     provider = get_provider()
     return {"provider": provider.name, "balance": provider.balance()}

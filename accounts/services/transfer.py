@@ -30,7 +30,7 @@ class _Rollback(Exception):
     pass
 
 
-def parse_rows(text: str, fmt: str) -> list[dict]:
+def parse_rows(text: str, fmt: str) -> list[dict[str, Any]]:
     """CSV (header row) or JSON (a list of objects). Raises ValueError for an unreadable file."""
     if fmt == "json":
         data = json.loads(text)
@@ -40,7 +40,7 @@ def parse_rows(text: str, fmt: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _clean(row: dict) -> dict:
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
     additional = row.get("additional") or {}
     if isinstance(additional, str):
         try:
@@ -66,7 +66,9 @@ def _clean(row: dict) -> dict:
     }
 
 
-def accounts_import(*, rows: list[dict], atomic: bool = False, actor: Any = "import") -> dict:
+def accounts_import(
+    *, rows: list[dict[str, Any]], atomic: bool = False, actor: Any = "import"
+) -> dict[str, Any]:
     """Create an account per row. Returns {"created": n, "errors": [{"row", "error"}]}.
 
     Rows are numbered from 1. With `atomic`, any error rolls back every row (created = 0).
@@ -106,7 +108,7 @@ def accounts_import(*, rows: list[dict], atomic: bool = False, actor: Any = "imp
     return {"created": created, "errors": errors}
 
 
-def _export_row(account: Account, with_credentials: bool) -> dict:
+def _export_row(account: Account, with_credentials: bool) -> dict[str, Any]:
     row = {
         "id": account.pk,
         "platform": account.platform,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -15,7 +16,7 @@ from .models import ActionStatus, Scenario, WarmingAction, WarmingStatus, Warmin
 FINISHED = [ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.UNKNOWN]
 
 
-def task_list(*, filters: Mapping | None = None) -> QuerySet:
+def task_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[WarmingTask]:
     """Warming tasks matching `filters` (WarmingTaskFilter), newest first."""
     tasks = WarmingTask.objects.select_related("account").order_by("-created_at", "-id")
     return filter_queryset(WarmingTaskFilter, filters, tasks)
@@ -28,7 +29,7 @@ def task_get(*, task_id: int) -> WarmingTask:
     return task
 
 
-def scenario_list() -> QuerySet:
+def scenario_list() -> QuerySet[Scenario]:
     return Scenario.objects.order_by("id")
 
 
@@ -36,7 +37,7 @@ def _rate(ok: int, bad: int) -> float:
     return round(ok / (ok + bad), 4) if ok + bad else 0.0
 
 
-def _task_groups(field: str) -> list[dict]:
+def _task_groups(field: str) -> list[dict[str, Any]]:
     rows = (
         WarmingTask.objects.values(field)
         .order_by(field)
@@ -67,14 +68,14 @@ def _task_groups(field: str) -> list[dict]:
     return out
 
 
-def warming_statistics() -> dict:
+def warming_statistics() -> dict[str, Any]:
     """GetStatistics: tasks by status, finished actions by type with their success rate, and
     the same totals per platform and per scenario."""
     by_status = dict.fromkeys(WarmingStatus.values, 0)
     for row in WarmingTask.objects.values("status").annotate(n=Count("id")).order_by():
         by_status[row["status"]] = row["n"]
     by_type = []
-    for row in (
+    for action_row in (
         WarmingAction.objects.filter(status__in=FINISHED)
         .values("action_type")
         .annotate(
@@ -85,11 +86,11 @@ def warming_statistics() -> dict:
     ):
         by_type.append(
             {
-                "action_type": row["action_type"],
-                "total": row["succeeded"] + row["failed"],
-                "succeeded": row["succeeded"],
-                "failed": row["failed"],
-                "success_rate": _rate(row["succeeded"], row["failed"]),
+                "action_type": action_row["action_type"],
+                "total": action_row["succeeded"] + action_row["failed"],
+                "succeeded": action_row["succeeded"],
+                "failed": action_row["failed"],
+                "success_rate": _rate(action_row["succeeded"], action_row["failed"]),
             }
         )
     return {
@@ -101,7 +102,7 @@ def warming_statistics() -> dict:
     }
 
 
-def warming_dashboard() -> dict:
+def warming_dashboard() -> dict[str, Any]:
     """For the admin dashboard: counts by status and the running tasks' progress."""
     running = list(
         WarmingTask.objects.filter(status=WarmingStatus.RUNNING)

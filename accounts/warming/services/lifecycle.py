@@ -13,6 +13,7 @@ announced as a `status_changed` event. The account moves to `warming` on start a
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,7 @@ from ..planning import TaskRow, plan_next_days, refresh_next_action_at
 ENGINE = "warming"  # the actor recorded for changes the engine makes by itself
 
 
-def _audit(task: Task, action: str, *, actor: Any, outcome=None, **data) -> None:
+def _audit(task: Task, action: str, *, actor: Any, outcome: str | None = None, **data: Any) -> None:
     audit_record(
         action=f"warming.{action}",
         target_type="warming_task",
@@ -48,8 +49,13 @@ def _audit(task: Task, action: str, *, actor: Any, outcome=None, **data) -> None
     )
 
 
-def _status_event(task: Task, previous: str, **extra) -> None:
-    data = {"previous_status": previous, "status": task.status, "progress": task.progress, **extra}
+def _status_event(task: Task, previous: str, **extra: Any) -> None:
+    data: dict[str, Any] = {
+        "previous_status": previous,
+        "status": task.status,
+        "progress": task.progress,
+        **extra,
+    }
     if task.error:
         data["error"] = task.error
     event_publish(task_id=task.pk, event_type="status_changed", data=data)
@@ -62,10 +68,13 @@ def _lock(task_id: int) -> Task:
     return task
 
 
-def _refused(fn):
+_Transition = Callable[..., Task]  # (*, task_id, actor=None, ...) -> the task
+
+
+def _refused(fn: _Transition) -> _Transition:
     """Audit a refusal outside the transaction that rolled back, then re-raise."""
 
-    def wrapper(*, task_id: int, actor: Any = None, **kwargs):
+    def wrapper(*, task_id: int, actor: Any = None, **kwargs: Any) -> Task:
         try:
             return fn(task_id=task_id, actor=actor, **kwargs)
         except (Conflict, PermissionDenied) as exc:
@@ -120,7 +129,9 @@ def warming_start(
 
 
 @transaction.atomic
-def _start(*, account_id, scenario_id, duration_days, actor, now) -> Task:
+def _start(
+    *, account_id: int, scenario_id: str, duration_days: int | None, actor: Any, now: datetime
+) -> Task:
     account = Account.objects.select_for_update().filter(pk=account_id).first()
     if account is None:
         raise NotFound("Account not found.")

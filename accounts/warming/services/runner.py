@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -49,7 +50,7 @@ def warming_action_run(*, action_id: int, now: datetime | None = None) -> str:
 
 
 @transaction.atomic
-def _claim(*, action_id: int, now: datetime):
+def _claim(*, action_id: int, now: datetime) -> str | tuple[WarmingAction, WarmingTask, uuid.UUID]:
     task_id = WarmingAction.objects.filter(pk=action_id).values_list("task_id", flat=True).first()
     if task_id is None:
         return "gone"
@@ -164,7 +165,7 @@ def _record(*, action_id: int, token: uuid.UUID, result: ActionResult) -> str:
     return outcome
 
 
-def _event_data(action: WarmingAction) -> dict:
+def _event_data(action: WarmingAction) -> dict[str, Any]:
     data = {
         "action_id": action.pk,
         "action_type": action.action_type,
