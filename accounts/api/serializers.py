@@ -280,7 +280,8 @@ class VkActionSerializer(serializers.Serializer):
 class ActionResultSerializer(serializers.Serializer):
     action_type = serializers.CharField()
     duration_ms = serializers.IntegerField()
-    data = serializers.DictField(child=serializers.CharField())
+    # An answer field named like Serializer's own property.
+    data = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class VkActionResponseSerializer(serializers.Serializer):
