@@ -27,6 +27,13 @@ ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", INSECURE_DEFAULT_ENCRYPTION_KEY)
 # 0: off), for rotate_encryption_keys' guard and keys_status (core/keyring.py).
 KEYRING_HEARTBEAT_SECONDS = float(env_decimal("KEYRING_HEARTBEAT_SECONDS", "10"))
 
+# Comma-separated keys of the audit chain's HMAC (core/audit.py), newest first: the first chains
+# new rows, every listed key verifies the rows it chained (each row records its key's id). Kept
+# out of the database, so that a database writer cannot recompute the chain. The default key is
+# public and serves the embedded demo and the tests only; production settings refuse it.
+INSECURE_DEFAULT_AUDIT_KEY = "demo-audit-key-not-for-production-use-0123456789"
+AUDIT_KEYS = env_list("AUDIT_KEYS", INSECURE_DEFAULT_AUDIT_KEY)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

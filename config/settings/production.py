@@ -5,7 +5,13 @@ from django.core.exceptions import ImproperlyConfigured
 from core.paths import SECURE_REDIRECT_EXEMPT as API_SECURE_REDIRECT_EXEMPT
 
 from .base import *  # noqa: F403
-from .base import ENCRYPTION_KEYS, INSECURE_DEFAULT_ENCRYPTION_KEY, INSECURE_DEFAULT_SECRET_KEY
+from .base import (
+    AUDIT_KEYS,
+    ENCRYPTION_KEYS,
+    INSECURE_DEFAULT_AUDIT_KEY,
+    INSECURE_DEFAULT_ENCRYPTION_KEY,
+    INSECURE_DEFAULT_SECRET_KEY,
+)
 from .env import env_bool, env_int
 
 DEBUG = False
@@ -13,6 +19,11 @@ if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F
     raise ImproperlyConfigured("Set SECRET_KEY to a random string of at least 50 characters.")
 if INSECURE_DEFAULT_ENCRYPTION_KEY in ENCRYPTION_KEYS:
     raise ImproperlyConfigured("Set ENCRYPTION_KEYS to your own Fernet keys.")
+if not AUDIT_KEYS or INSECURE_DEFAULT_AUDIT_KEY in AUDIT_KEYS or min(map(len, AUDIT_KEYS)) < 32:
+    raise ImproperlyConfigured(
+        "Set AUDIT_KEYS to your own random keys of at least 32 characters each, newest first "
+        "(`make key` prints one)."
+    )
 
 # Pages are redirected to HTTPS by Django; API calls are not redirected (a client would resend
 # its token in clear) but refused with 403 by HTTPSPolicyMiddleware when the security

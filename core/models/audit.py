@@ -7,8 +7,10 @@ from django.utils import timezone
 
 
 class AuditEvent(models.Model):
-    """One recorded action. `hash` = SHA-256(prev_hash + canonical row), so any edit, removal or
-    reordering breaks the chain from that row on (`manage.py verify_audit_log`)."""
+    """One recorded action. `hash` = HMAC-SHA256 under the AUDIT_KEYS key `key_id` of
+    (prev_hash + canonical row), so any edit, removal or reordering breaks the chain from that
+    row on, and only a holder of the key could compute it again (`manage.py verify_audit_log`).
+    Rows chained before the chain was keyed have an empty `key_id` and plain SHA-256."""
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"
@@ -30,6 +32,7 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=500, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     data = models.JSONField(default=dict, blank=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -47,12 +50,14 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The chain's newest hash, in one row. Appending updates it and inserts the event in one
-    statement: the row lock orders concurrent writers (PostgreSQL)."""
+    """The chain's newest hash, in one row, with a keyed seal of it (so that it cannot be set
+    back to an older row's hash without the key). Appending locks it, then updates it and
+    inserts the event in one statement: the row lock orders concurrent writers (PostgreSQL)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         db_table = "secrets_app_auditchainhead"

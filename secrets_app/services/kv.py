@@ -38,7 +38,6 @@ from .kv_common import (
     secret_lookup,
     user_or_none,
 )
-from .kv_fastwrite import write_existing
 from .kv_validation import (
     cas_conflict,
     duration_field,
@@ -89,21 +88,6 @@ def secret_write(
     ttl_s = duration_field(ttl, "ttl")
     cas = parse_cas(cas)
     try:
-        if allowed(user=user, context=context, path=path, capability="update"):
-            # The common case, a new version of a live secret: one statement, no transaction
-            # round trips (services/kv_fastwrite.py); None when it does not apply.
-            version = write_existing(
-                path=path,
-                value=value,
-                value_hmac=audit_hmac(encoded),
-                metadata=metadata,
-                ttl_s=ttl_s,
-                cas=cas,
-                user=user,
-                context=context,
-            )
-            if version is not None:
-                return version
         with transaction.atomic():
             secret, is_new = secret_lock_or_create(path, user)
             capability = "create" if is_new else "update"

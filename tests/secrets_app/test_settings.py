@@ -37,6 +37,7 @@ def _production_env(**extra) -> dict:
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": "p" * 30 + "-production-secret-key-0123456789",
             "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "AUDIT_KEYS": "a" * 20 + "-production-audit-key-0123456789",
             "ALLOWED_HOSTS": "platform.example.test",
             **extra,
         }
@@ -70,6 +71,29 @@ def test_production_refuses_the_demo_keys():
     )
     assert result.returncode != 0
     assert "ENCRYPTION_KEYS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "audit_keys",
+    [None, "demo-audit-key-not-for-production-use-0123456789", "short-key", ""],
+    ids=["unset", "demo", "short", "empty"],
+)
+def test_production_refuses_to_start_without_its_own_audit_key(audit_keys):
+    env = _production_env()
+    if audit_keys is None:
+        del env["AUDIT_KEYS"]
+    else:
+        env["AUDIT_KEYS"] = audit_keys
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "AUDIT_KEYS" in result.stderr
 
 
 @pytest.mark.django_db
