@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet --no-header \
 	--annotation-style line $(LOCK_ARGS)
 
-.PHONY: install chromium lock protos run test lint services migrate demo demo-check key bench clean
+.PHONY: install chromium lock protos run test lint services migrate demo demo-check key bench fuzz clean
 
 install: $(VENV)/.installed chromium
 
@@ -92,6 +92,12 @@ key: install
 
 bench: install services
 	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
+
+# schemathesis over the whole OpenAPI schema as an admin and as a plain user (no 5xx), against
+# gunicorn with the demo fakes, on a database and Redis db of its own (bin/fuzz). Not in `test`:
+# it takes many minutes.
+fuzz: install services
+	$(BIN)/python bin/fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .run
