@@ -1,8 +1,11 @@
-"""Django's RedisCache, reusing one redis-py client per connection pool.
+"""Django's RedisCache, reusing one redis-py client per connection pool, with the project's
+outage handling (core/redis.py).
 
 Django builds a new `redis.Redis` object for every cache call; with redis-py 8 that costs
 about 0.6 ms (its response-callback table is rebuilt each time), which is paid on every
 authenticated request. A client object is thread-safe and cheap to share: keep one per pool.
+The clients are `GuardedRedis` over pools with the short socket timeouts of every Redis client
+here: a frozen Redis costs a cache call one timeout, then fails fast while it is marked down.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.client import Redis
 
+from core.redis import GuardedRedis, connection_options
+
 
 class SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._client = GuardedRedis
+        self._pool_options = {**connection_options(), **self._pool_options}
         self._clients: dict[int, Redis] = {}
 
     def get_client(

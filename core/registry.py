@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.durations import parse_duration
 from core.errors import InvalidArgument, NotFound
+from core.redis import OUTAGE_ERRORS, redis_fallback
 from core.sealed import seal, unseal
 
 TYPES = ("int", "bool", "str", "decimal", "duration", "json")
@@ -252,7 +253,12 @@ def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
                 out[key] = hit[1]
     wanted = [key for key in keys if key not in out]
     if wanted:
-        cached = cache.get_many([_CACHE_PREFIX + key for key in wanted])
+        try:
+            cached = cache.get_many([_CACHE_PREFIX + key for key in wanted])
+        except OUTAGE_ERRORS as exc:
+            # Redis down: the rows are the truth, read them (docs/decisions.md).
+            redis_fallback("settings registry", exc)
+            cached = {}
         missing = []
         for key in wanted:
             hit = cached.get(_CACHE_PREFIX + key)
@@ -271,8 +277,11 @@ def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
                 out[key] = fresh[key]
             # `add`, not `set`: a reader that read the database before a change must not
             # overwrite the value the writer put in the cache after it (see setting_set).
-            for key, value in fresh.items():
-                cache.add(_CACHE_PREFIX + key, value, timeout=300)
+            try:
+                for key, value in fresh.items():
+                    cache.add(_CACHE_PREFIX + key, value, timeout=300)
+            except OUTAGE_ERRORS as exc:
+                redis_fallback("settings registry", exc)
     return {
         key: defs[key].default_value()
         if out[key] == _MISSING
@@ -286,6 +295,22 @@ def setting_display(defn: SettingDef, value: Any) -> Any:
     if defn.secret:
         return "********" if value not in (None, "") else ""
     return to_json(defn, value)
+
+
+def _shared_drop(key: str) -> None:
+    """Inside a change's transaction: drop the shared copy, or refuse the change (the outage
+    error rolls it back, 503). A change stored while Redis is unreachable would leave the old
+    value in Redis, served to every process for minutes once Redis is back."""
+    cache.delete(_CACHE_PREFIX + key)
+
+
+def _shared_put(key: str, raw: str) -> None:
+    """After commit: write-through. If Redis failed in between, the dropped key makes readers
+    go to the database, which already holds the change."""
+    try:
+        cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    except OUTAGE_ERRORS as exc:
+        redis_fallback("settings registry", exc)
 
 
 def setting_set(*, key: str, value: Any, actor: Any = None) -> Any:
@@ -313,9 +338,10 @@ def setting_set(*, key: str, value: Any, actor: Any = None) -> Any:
             actor=actor,
             data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
         )
+        _shared_drop(key)
     # Write-through once the change is saved, so every process reads the new value at once.
     raw = json.dumps(row_value)
-    cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    _shared_put(key, raw)
     _local_put(key, raw)
     return new_value
 
@@ -357,8 +383,9 @@ def setting_create(
             actor=actor,
             data={"type": type, "new": setting_display(defn, new_value)},
         )
+        _shared_drop(key)
     raw = json.dumps(row_value)
-    cache.set(_CACHE_PREFIX + key, raw, timeout=300)
+    _shared_put(key, raw)
     _local_put(key, raw)
     return new_value
 
@@ -379,6 +406,7 @@ def setting_reset(*, key: str, actor: Any = None) -> Any:
             actor=actor,
             data={"old": setting_display(defn, old_value)},
         )
-    cache.set(_CACHE_PREFIX + key, _MISSING, timeout=300)
+        _shared_drop(key)
+    _shared_put(key, _MISSING)
     _local_put(key, _MISSING)
     return setting_get(key)

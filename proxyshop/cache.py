@@ -12,6 +12,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from core.redis import OUTAGE_ERRORS, redis_fallback
+
 _VERSION_KEY = "proxyshop:catalog:version"
 
 
@@ -33,12 +35,21 @@ def catalog_bump() -> None:
 
 
 def catalog_cached(name: str, params: dict, ttl: int, compute: Callable[[], Any]) -> Any:
+    """`compute()`'s answer, cached per catalogue version; from the database while Redis is
+    down (a read of the catalogue never needs Redis)."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-    key = f"proxyshop:catalog:{catalog_version()}:{name}:{digest[:32]}"
-    hit = cache.get(key)
+    try:
+        key = f"proxyshop:catalog:{catalog_version()}:{name}:{digest[:32]}"
+        hit = cache.get(key)
+    except OUTAGE_ERRORS as exc:
+        redis_fallback("shop catalogue", exc)
+        return compute()
     if hit is not None:
         return hit
     value = compute()
     if ttl > 0:
-        cache.set(key, value, timeout=ttl)
+        try:
+            cache.set(key, value, timeout=ttl)
+        except OUTAGE_ERRORS as exc:
+            redis_fallback("shop catalogue", exc)
     return value

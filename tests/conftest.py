@@ -57,8 +57,10 @@ def _redis_db_owned() -> None:
 def _clean_cache() -> Iterator[None]:
     """Each test starts with an empty Redis database (tests own the one in REDIS_URL, see
     `_redis_db_owned`) and no settings remembered by this process."""
+    from core.redis import redis_outages_forget
     from core.registry import settings_forget
 
+    redis_outages_forget()  # a test that stopped a Redis must not leave it "down" for the next
     cache.clear()
     settings_forget()
     yield

@@ -196,7 +196,7 @@ def sms_code_wait(*, activation_id: uuid.UUID | str, timeout_seconds: int = 120)
     """
     timeout = max(0, min(int(timeout_seconds), setting_get("accounts.sms_code_max_wait")))
     deadline = time.monotonic() + timeout
-    client = get_redis()
+    client = get_redis(blocking=True)
     while True:
         activation = _get(activation_id)
         if activation.status == SmsStatus.WAITING_CODE and activation.expires_at <= timezone.now():

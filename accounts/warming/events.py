@@ -141,7 +141,7 @@ def event_stream(
     deadline = time.monotonic() + max_seconds
     heartbeat = conf["warming.sse_heartbeat_seconds"]
     types = set(event_types)
-    client = get_redis()
+    client = get_redis(blocking=True)
     if client is not None:
         source = redis_source(client, last_event_id)
         # A stream may stay open for an hour: it must not hold a database connection (the

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # proxies) before anything, SecurityMiddleware included, asks request.is_secure(); open the
     # actor context (core.context) that services and the audit log read.
     "core.middleware.RequestContextMiddleware",
+    # A database or Redis outage raised by a view outside DRF is a 503 page (core/outage.py).
+    "core.outage.OutageMiddleware",
     # One JSON access line and the request metrics per request, inside the actor context.
     "core.logs.AccessLogMiddleware",
     # Cache-Control: no-store on every answer that may carry a secret, credential or token.
@@ -111,18 +113,26 @@ DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        # Off by default: a health check is one more round trip at the start of every request
-        # that uses the database. Without it, the first request on a connection the server
-        # dropped fails and the connection is replaced; turn it on where the database restarts
-        # often (failovers) and that one failure matters more than the round trip.
-        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", False),
+        # On by default: a persistent connection is checked (one round trip) before the first
+        # query of each request, so the first request after a database restart or failover is
+        # served on a fresh connection instead of failing on the dead one (docs/decisions.md,
+        # "Database outages"). Off saves that round trip where the database never restarts.
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif env_bool("DB_PREPARED_STATEMENTS", True):
+else:
+    # An unreachable database host fails a connection attempt after this many seconds (libpq
+    # counts at least 2) instead of the system's TCP timeout: the request answers 503.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 5
+    )
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
     # The few hand-written hot queries (config/db.py `hot_cursor`) are prepared once per
     # connection after 5 runs; the ORM's own queries never are (client-side binding). Turn off
     # behind a transaction-mode pooler that does not keep prepared statements (PgBouncer < 1.21).
@@ -135,6 +145,16 @@ SETTINGS_LOCAL_TTL = float(env_decimal("SETTINGS_LOCAL_TTL", "1"))
 
 # --- Redis: cache, token state, locks, rate limits, pub/sub, broker ---
 REDIS_URL = env_str("REDIS_URL", "")
+# Every Redis client (cache, locks, counters, streams; core/redis.py): a frozen or unreachable
+# Redis costs a request at most these seconds, then the process treats Redis as down for
+# REDIS_RETRY_SECONDS (commands fail at once) before trying again. Blocking reads (event
+# streams, the SMS code wait) wait on the server by design and get the longer timeout.
+REDIS_SOCKET_TIMEOUT = float(env_decimal("REDIS_SOCKET_TIMEOUT", "0.5"))
+REDIS_CONNECT_TIMEOUT = float(env_decimal("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_BLOCKING_TIMEOUT = float(env_decimal("REDIS_BLOCKING_TIMEOUT", "10"))
+REDIS_RETRY_SECONDS = float(env_decimal("REDIS_RETRY_SECONDS", "2"))
+# Retry-After of the 503 that answers a database or Redis outage (core/outage.py).
+OUTAGE_RETRY_AFTER = float(env_decimal("OUTAGE_RETRY_AFTER", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -154,7 +174,14 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "core.sessions"
+
+# Long-lived event streams (GET /api/v1/warming/events) a web process serves at once; more are
+# answered 429 so that streams never hold every request thread (default: half of gunicorn's
+# threads, config/gunicorn.py reads the same GUNICORN_THREADS).
+SSE_STREAMS_PER_PROCESS = env_int(
+    "SSE_STREAMS_PER_PROCESS", max(1, env_int("GUNICORN_THREADS", 4) // 2)
+)
 
 AUTH_USER_MODEL = "secrets_app.User"
 AUTHENTICATION_BACKENDS = [

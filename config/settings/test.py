@@ -13,10 +13,12 @@ os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{_TES
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 
 from .base import *  # noqa: E402, F403
-from .env import env_str  # noqa: E402
+from .env import env_int, env_str  # noqa: E402
 
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", _TEST_DB)}  # noqa: F405
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests open and close a connection per request unless a test asks for persistent ones (the
+# database outage test runs gunicorn with DB_CONN_MAX_AGE).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "pftest")  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
@@ -30,3 +32,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 SENTRY_DSN = ""
 # Heartbeats only where a test asks for them (servers it starts with the variable set).
 KEYRING_HEARTBEAT_SECONDS = float(env_str("KEYRING_HEARTBEAT_SECONDS", "0"))
+# The tests' live server is Django's own (a thread per request, no pool to protect) and keeps a
+# disconnected stream until its next heartbeat, across tests: no per-process stream cap there.
+# The gunicorn tests set it as the image has it.
+SSE_STREAMS_PER_PROCESS = env_int("SSE_STREAMS_PER_PROCESS", 1000)

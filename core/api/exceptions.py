@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError, InvalidArgument
+from core.outage import outage_error
 
 QUERY_METHODS = {"GET", "HEAD", "DELETE", "OPTIONS"}
 
@@ -54,13 +55,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     request = context.get("request")
     location = "query" if request is not None and request.method in QUERY_METHODS else "body"
     headers: dict[str, str] = {}
+    exc = outage_error(exc) or exc
 
     if isinstance(exc, InvalidArgument):
         set_rollback()
         return validation_response(exc.errors)
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response({"detail": exc.message}, status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)
+        return Response({"detail": exc.message}, status=exc.status_code, headers=headers)
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
         return validation_response(flatten_validation(exc.detail, location))

@@ -19,6 +19,9 @@ class HealthCheckSerializer(serializers.Serializer):
 
 class HealthSerializer(serializers.Serializer):
     status = enum(["SERVING", "NOT_SERVING"])
+    down = serializers.ListField(
+        child=serializers.CharField(), help_text="The checks that failed (what is down)."
+    )
     checks = serializers.DictField(child=HealthCheckSerializer())
 
 

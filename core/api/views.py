@@ -1,11 +1,14 @@
 """Error answers: JSON on API paths (clients never get HTML), the site's styled pages
 (templates/400.html, 403.html, 404.html, 500.html) everywhere else."""
 
+import sys
+
 from django.http import JsonResponse
 from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found, server_error
 from django.views.defaults import permission_denied as page_permission_denied
 
+from core.outage import outage_response
 from core.paths import is_api_path, is_vault_path
 
 VAULT_PERMISSION_DENIED = "permission denied"
@@ -55,6 +58,10 @@ def not_found(request, exception=None):
 
 
 def error(request):
+    # A database or Redis outage raised in a middleware (outside any view): 503, not 500.
+    outage = outage_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     if _api(request):
         return api_error(request.path, 500, "Internal server error.")
     return server_error(request)

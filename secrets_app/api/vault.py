@@ -33,6 +33,7 @@ from rest_framework.views import APIView, set_rollback
 from core.api.parsers import BodyRejected, load_json
 from core.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
 from core.ints import parse_int
+from core.outage import outage_error
 
 from ..authentication import BearerTokenAuthentication
 
@@ -151,6 +152,7 @@ def unknown_parameter_warnings(body: dict, known: set[str]) -> list[str]:
 
 def error_response(exc: Exception) -> Response | None:
     """Map any exception a view may raise to Vault's `{"errors": [...]}` with Vault's code."""
+    exc = outage_error(exc) or exc
     if isinstance(exc, VaultError):
         return Response({"errors": exc.errors}, status=exc.status_code)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
@@ -167,7 +169,9 @@ def error_response(exc: Exception) -> Response | None:
     if isinstance(exc, DomainError):
         if exc.status_code == 403:
             return Response({"errors": [PERMISSION_DENIED]}, status=403)
-        return Response({"errors": [exc.message]}, status=exc.status_code)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        return Response({"errors": [exc.message]}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
         return Response({"errors": [PERMISSION_DENIED]}, status=403)
     if isinstance(exc, exceptions.MethodNotAllowed):

@@ -36,6 +36,7 @@ from core.audit import audit_record
 from core.authority import policy_evaluator_register
 from core.errors import InvalidArgument, PermissionDenied
 from core.models import AuditEvent
+from core.redis import OUTAGE_ERRORS, redis_fallback
 from secrets_app.policy_names import BUILTIN, DEFAULT, OPERATOR, ROOT
 
 from ..models import Policy
@@ -102,7 +103,27 @@ def validate_rules(rules: Any) -> list[dict]:
     return out
 
 
+def _outage_generation(exc: BaseException) -> str:
+    """Redis down: a generation never seen before, so the rules are read from the database."""
+    redis_fallback("policies", exc)
+    return "outage:" + uuid.uuid4().hex
+
+
+def _cached_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except OUTAGE_ERRORS as exc:
+        return {_GEN_KEY: _outage_generation(exc)}
+
+
 def _generation() -> str:
+    try:
+        return _shared_generation()
+    except OUTAGE_ERRORS as exc:
+        return _outage_generation(exc)
+
+
+def _shared_generation() -> str:
     gen = cache.get(_GEN_KEY)
     if gen is None:
         gen = uuid.uuid4().hex
@@ -155,13 +176,17 @@ def attached_policy_names(
     """Policy names attached to the user directly or through the role (cached per generation).
     `gen` and `hit` let a caller that already fetched them from the cache skip the round trip."""
     if gen is None:
-        got = cache.get_many([_GEN_KEY, _USER_KEY + str(user_id)])
+        got = _cached_many([_GEN_KEY, _USER_KEY + str(user_id)])
         gen, hit = got.get(_GEN_KEY) or _generation(), got.get(_USER_KEY + str(user_id))
     if hit and hit[0] == gen and hit[1] == role:
         return set(hit[2])
     names = {name for name, p in _compiled(gen).items() if role and role in p["roles"]}
     names.update(Policy.objects.filter(users__id=user_id).values_list("name", flat=True))
-    cache.set(_USER_KEY + str(user_id), (gen, role, sorted(names)), timeout=3600)
+    if not gen.startswith("outage:"):
+        try:
+            cache.set(_USER_KEY + str(user_id), (gen, role, sorted(names)), timeout=3600)
+        except OUTAGE_ERRORS as exc:
+            redis_fallback("policies", exc)
     return names
 
 
@@ -180,7 +205,7 @@ def _effective(*, user: Any, context: Any) -> tuple[set[str], str | None, set[st
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return set(), None, set()
-    got = cache.get_many([_GEN_KEY, _USER_KEY + str(user_id)])
+    got = _cached_many([_GEN_KEY, _USER_KEY + str(user_id)])
     gen = got.get(_GEN_KEY) or _generation()
     held = {DEFAULT} | attached_policy_names(
         user_id=user_id, role=role, gen=gen, hit=got.get(_USER_KEY + str(user_id))

@@ -98,12 +98,14 @@ def user_delete(*, username: str, actor: Any = None) -> None:
                 data={"role": user.role, "tokens": len(digests)},
             )
             user.delete()
+            # Inside the transaction: a Redis that cannot take the tombstones refuses the
+            # deletion (503) rather than keep the tokens' cached state alive.
+            tokens_forget(digests)
     except ProtectedError:
         raise Conflict(
             f"User {username!r} has orders or ledger entries that must be kept; deactivate the "
             "user instead (is_active = false)."
         ) from None
-    tokens_forget(digests)
 
 
 # --- login ------------------------------------------------------------------------------------

@@ -240,6 +240,7 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     claim, tasks = _claim(task_ids)
     if not tasks:
         return BatchReport()
+
     def every(outcome: Outcome) -> dict[int, Outcome]:
         return {t.id: outcome for t in tasks}
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.networks import ip_in_networks
+from core.redis import OUTAGE_ERRORS, redis_fallback
 
 from ...models import Token, User
 from .common import STATE_PREFIX, TOMBSTONE_PREFIX, TokenContext, TokenRefused, hash_token
@@ -68,7 +69,12 @@ def token_authenticate(
     """Check a presented token and, unless `spend` is False (lookup-self), spend one use of
     it. Raises TokenRefused."""
     digest = hash_token(raw)
-    cached = cache.get_many([STATE_PREFIX + digest, TOMBSTONE_PREFIX + digest])
+    try:
+        cached = cache.get_many([STATE_PREFIX + digest, TOMBSTONE_PREFIX + digest])
+    except OUTAGE_ERRORS as exc:
+        # Redis down: the row is the truth (revocation, expiry, uses); nothing is cached.
+        redis_fallback("token state", exc)
+        cached = {}
     if TOMBSTONE_PREFIX + digest in cached:
         _refuse("revoked", None, ip, audit)
     state = cached.get(STATE_PREFIX + digest)
@@ -85,7 +91,10 @@ def token_authenticate(
             )
             timeout = min(settings.TOKEN_CACHE_SECONDS, remaining)
             if timeout > 0:
-                cache.set(STATE_PREFIX + digest, state, timeout=timeout)
+                try:
+                    cache.set(STATE_PREFIX + digest, state, timeout=timeout)
+                except OUTAGE_ERRORS as exc:
+                    redis_fallback("token state", exc)
     if state["revoked"]:
         _refuse("revoked", state, ip, audit)
     if state["expires_at"] is not None and state["expires_at"] <= timezone.now().timestamp():

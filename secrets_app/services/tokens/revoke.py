@@ -51,7 +51,10 @@ def tokens_revoke(
                 actor=actor,
                 data={"reason": reason, "count": len(rows)},
             )
-    token_state_forget([digest for digest, _ in rows], tombstone=True)
+        # Before commit: if Redis cannot take the tombstones the revocation rolls back (503)
+        # instead of leaving a cached "valid" state that Redis would serve once it is back.
+        # The tombstones also cover a request that caches the old state before we commit.
+        token_state_forget([digest for digest, _ in rows], tombstone=True)
     return len(rows)
 
 

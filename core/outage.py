@@ -1,0 +1,104 @@
+"""Outages answered as outages: an unreachable database or Redis is a 503 with `Retry-After`,
+never a 500, in the shape of the route that was called.
+
+- `outage_error(exc)` turns a connection-level failure of PostgreSQL (Django's
+  OperationalError / InterfaceError: refused, dropped, timed out) or of Redis (core/redis.py's
+  OUTAGE_ERRORS) into the domain error `Unavailable`, which each API's exception handler
+  renders in its own shape (`{"detail": ...}`, Vault's `{"errors": [...]}` under /v1/).
+- `OutageMiddleware.process_exception` does the same for views outside DRF (pages, admin),
+  and `outage_response` serves the 500 handler, for a failure raised in a middleware.
+
+What keeps working from the database while Redis is down, and what refuses, is decided per use
+in docs/decisions.md ("Redis outages").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from core.errors import Unavailable
+from core.paths import is_api_path, is_vault_path
+from core.redis import OUTAGE_ERRORS
+
+logger = logging.getLogger("platform.outage")
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+MESSAGES = {
+    "database": "The database is unavailable; retry later.",
+    "redis": "A service this request needs (Redis) is unavailable; retry later.",
+}
+
+
+class ServiceUnavailable(Unavailable):
+    """503 for an outage of `dependency` ("database" or "redis"), with Retry-After."""
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(MESSAGES[dependency], code=f"{dependency}_unavailable")
+        self.dependency = dependency
+        self.retry_after = retry_after()
+
+
+def retry_after() -> int:
+    return max(1, math.ceil(settings.OUTAGE_RETRY_AFTER))
+
+
+def outage_dependency(exc: BaseException | None) -> str | None:
+    """ "database", "redis" or None: which dependency's outage `exc` (or its cause) is."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, ServiceUnavailable):
+            return exc.dependency
+        if isinstance(exc, OUTAGE_ERRORS):
+            return "redis"
+        if isinstance(exc, DATABASE_ERRORS):
+            return "database"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def outage_error(exc: BaseException) -> ServiceUnavailable | None:
+    dependency = outage_dependency(exc)
+    if dependency is None:
+        return None
+    if not isinstance(exc, ServiceUnavailable):
+        logger.warning("request refused: %s unavailable (%s)", dependency, type(exc).__name__)
+        return ServiceUnavailable(dependency)
+    return exc
+
+
+def outage_response(request, exc: BaseException | None) -> HttpResponse | None:
+    """The 503 for `exc` in the shape of `request`'s route, or None if `exc` is no outage."""
+    error = outage_error(exc) if exc is not None else None
+    if error is None:
+        return None
+    path = request.path
+    if is_vault_path(path):
+        response: HttpResponse = JsonResponse({"errors": [error.message]}, status=503)
+    elif is_api_path(path):
+        response = JsonResponse({"detail": error.message}, status=503)
+    else:
+        body = render_to_string("503.html", {"message": error.message})
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(error.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class OutageMiddleware:
+    """Views outside DRF (pages, the admin): an outage raised by the view is a 503."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return outage_response(request, exception)

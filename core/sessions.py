@@ -1,0 +1,66 @@
+"""Sessions in the database, cached in Redis, that survive a Redis outage.
+
+Django's `cached_db` store already reads the database when the cache fails, but then fails
+the request while putting the row back in the cache. Here: a read falls back to the database
+and skips the cache while Redis is down; a deletion (sign-out) drops the cached copy first, so
+a sign-out Redis cannot record is refused (503) instead of leaving a session that Redis would
+serve again once it is back.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+
+from core.redis import OUTAGE_ERRORS, redis_fallback
+
+
+class SessionStore(CachedDBStore):
+    def load(self):
+        try:
+            data = self._cache.get(self.cache_key)
+        except OUTAGE_ERRORS as exc:
+            redis_fallback("sessions", exc)
+            return self._load_from_db(cache=False)
+        except Exception:  # an invalid key, as Django's own store treats it
+            data = None
+        if data is None:
+            return self._load_from_db(cache=True)
+        return data
+
+    def _load_from_db(self, *, cache: bool) -> dict:
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        if cache:
+            try:
+                self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+            except OUTAGE_ERRORS as exc:
+                redis_fallback("sessions", exc)
+        return data
+
+    def exists(self, session_key):
+        try:
+            if session_key and (self.cache_key_prefix + session_key) in self._cache:
+                return True
+        except OUTAGE_ERRORS as exc:
+            redis_fallback("sessions", exc)
+        return super(CachedDBStore, self).exists(session_key)
+
+    def save(self, must_create=False):
+        super(CachedDBStore, self).save(must_create)
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except OUTAGE_ERRORS as exc:
+            # The row is saved. Sign-in and sign-out change the session key, which deletes
+            # the old one (refused while Redis is down, above), so a copy Redis kept holds no
+            # authentication this save changed.
+            redis_fallback("sessions", exc)
+
+    def delete(self, session_key=None):
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        self._cache.delete(self.cache_key_prefix + session_key)  # raises while Redis is down
+        super(CachedDBStore, self).delete(session_key)

@@ -1,0 +1,95 @@
+"""PostgreSQL restarted and stopped under gunicorn (the image's config, 2 processes x 4
+threads, persistent connections) with a PostgreSQL cluster of the test's own: the first
+request after a restart succeeds, an outage answers 503 with Retry-After in each route's shape
+(Vault's `{"errors": [...]}` under /v1/), and no request fails once the database is back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.processes import PostgresCluster, gunicorn
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VAULT_READ = "/v1/secret/data/app/db"
+API_READ = "/api/v1/secrets/app/db"
+
+
+@pytest.fixture
+def cluster():
+    cluster = PostgresCluster()
+    cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+def test_database_outage_is_503_and_recovery_loses_no_request(
+    tmp_path, cluster, admin_user, make_token
+):
+    token = make_token(admin_user)
+    cluster.copy_database("platform")  # the users and tokens committed above
+    env = {"DATABASE_URL": cluster.url("platform"), "DB_CONN_MAX_AGE": "60"}
+    with gunicorn(tmp_path, workers=2, threads=4, env=env) as base:
+        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+        written = httpx.post(
+            base + VAULT_READ, json={"data": {"password": "s3cret"}}, headers=headers
+        )
+        assert written.status_code == 200, written.text
+
+        def read(i: int) -> httpx.Response:
+            path = VAULT_READ if i % 2 else API_READ
+            return httpx.get(base + path, headers=headers, timeout=30)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            # Every gunicorn thread holds a persistent connection...
+            assert {r.status_code for r in pool.map(read, range(32))} == {200}
+            # ...which a restart while the app is idle kills: the first requests still succeed.
+            cluster.stop()
+            cluster.start()
+            after_restart = [r.status_code for r in pool.map(read, range(32))]
+        assert after_restart == [200] * 32, after_restart
+
+        # Now an outage under requests.
+        results: list[tuple[float, str, httpx.Response]] = []
+        stop = threading.Event()
+
+        def load(worker: int) -> None:
+            i = worker
+            while not stop.is_set():
+                started = time.monotonic()
+                path = VAULT_READ if i % 2 else API_READ
+                results.append((started, path, read(i)))
+                i += 1
+
+        threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        cluster.stop()
+        time.sleep(1.5)
+        cluster.start()
+        back = time.monotonic()
+        time.sleep(2)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    statuses = [r.status_code for _, _, r in results]
+    assert set(statuses) <= {200, 503}, sorted(set(statuses))
+    outage = [(path, r) for _, path, r in results if r.status_code == 503]
+    assert {path for path, _ in outage} == {VAULT_READ, API_READ}, "both routes saw the outage"
+    for path, response in outage:
+        assert int(response.headers["Retry-After"]) > 0
+        body = response.json()
+        if path == VAULT_READ:
+            assert body["errors"] and "detail" not in body, body
+        else:
+            assert "database" in body["detail"], body
+    after = [r.status_code for started, _, r in results if started >= back]
+    assert after and set(after) == {200}, after
+    print(f"{len(results)} requests, {len(outage)} answered 503, {len(after)} after the restart")

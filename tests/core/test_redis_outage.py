@@ -1,0 +1,111 @@
+"""Redis stopped, then frozen, under gunicorn (the image's config, 2 processes x 4 threads)
+with a Redis of the test's own: what does not need Redis keeps working from the database,
+what does answers 503 with Retry-After in its route's shape, health says "redis" within a
+second, and everything recovers without a restart (docs/decisions.md, "Redis outages")."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.processes import RedisProcess, gunicorn
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _wait_serving(http: httpx.Client, seconds: float = 10) -> float:
+    started = time.monotonic()
+    while http.get("/api/v1/health").status_code != 200:
+        assert time.monotonic() - started < seconds, "no recovery without a restart"
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, make_token):
+    redis = RedisProcess(tmp_path).start()
+    token = make_token(user)
+    limited = make_token(user, num_uses=3)
+    victim = make_token(user)
+    env = {"REDIS_URL": redis.url, "REDIS_RETRY_SECONDS": "1"}
+    try:
+        with gunicorn(tmp_path, workers=2, threads=4, env=env) as base:
+            http = httpx.Client(base_url=base, timeout=10)
+            assert http.get("/api/v1/health").status_code == 200
+            # Token state cached in Redis before the outage.
+            assert http.get("/api/v1/token/lookup-self", headers=_bearer(token)).status_code == 200
+            assert http.get("/api/v1/sys/ping", headers=_bearer(limited)).status_code == 200
+
+            redis.stop()
+
+            # Routes that do not need Redis keep working: settings and token state come
+            # from the database.
+            for _ in range(6):
+                ping, seconds = _timed(lambda: http.get("/api/v1/sys/ping"))
+                assert ping.status_code == 200 and seconds < 1.5
+            lookup = http.get("/api/v1/token/lookup-self", headers=_bearer(token))
+            assert lookup.status_code == 200, lookup.text
+            # num_uses is counted in the database: two uses left, then refused.
+            for _ in range(2):
+                used = http.get("/api/v1/sys/ping", headers=_bearer(limited))
+                assert used.json() == {"ok": True, "authenticated": True}
+            assert http.get("/api/v1/sys/ping", headers=_bearer(limited)).status_code == 401
+
+            # Health names what is down, within a second.
+            health, seconds = _timed(lambda: http.get("/api/v1/health"))
+            assert health.status_code == 503 and seconds < 1.0, seconds
+            assert "redis" in health.json()["down"]
+
+            # What needs Redis answers 503 with Retry-After, in the route's shape, and
+            # changes nothing: a revocation Redis cannot record is refused, not half-done.
+            refused = http.post("/api/v1/token/revoke", json={"revoke_token": victim})
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["Retry-After"]) > 0
+            assert "unavailable" in refused.json()["detail"]
+            vault = http.post("/v1/auth/token/revoke-self", headers={"X-Vault-Token": victim})
+            assert vault.status_code == 503 and "Retry-After" in vault.headers
+            assert vault.json()["errors"] and "detail" not in vault.json()
+            # Login needs the lockout counters: refused (closed), never checked without them.
+            login = http.post("/users/login", json={"username": user.username, "password": "x"})
+            assert login.status_code == 503 and "Retry-After" in login.headers
+            assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 200
+
+            # Redis back on the same port: recovery without a restart.
+            redis.start()
+            recovered = _wait_serving(http)
+            revoked = http.post("/api/v1/token/revoke", json={"revoke_token": victim})
+            assert revoked.status_code == 200, revoked.text
+            assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 401
+
+            # Frozen (SIGSTOP): the same, and nothing waits more than a socket timeout.
+            redis.freeze()
+            slowest = 0.0
+            for _ in range(8):
+                ping, seconds = _timed(lambda: http.get("/api/v1/sys/ping"))
+                assert ping.status_code == 200
+                lookup, more = _timed(
+                    lambda: http.get("/api/v1/token/lookup-self", headers=_bearer(token))
+                )
+                assert lookup.status_code == 200
+                slowest = max(slowest, seconds, more)
+            assert slowest < 1.5, slowest
+            health, seconds = _timed(lambda: http.get("/api/v1/health"))
+            assert health.status_code == 503 and seconds < 1.0, seconds
+            assert "redis" in health.json()["down"]
+            redis.thaw()
+            recovered = max(recovered, _wait_serving(http))
+            assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 401
+            print(f"slowest request while frozen {slowest:.2f}s; recovery {recovered:.1f}s")
+    finally:
+        redis.kill()
