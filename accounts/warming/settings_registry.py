@@ -72,11 +72,29 @@ register(
     15,
     "Seconds between heartbeat comments on an idle event stream.",
     min_value=1,
+    max_value=60,
 )
 register(
     "warming.sse_max_seconds",
     "int",
     3600,
     "Longest an event stream stays open (clients reconnect with Last-Event-ID).",
+    min_value=1,
+    max_value=86400,
+)
+register(
+    "warming.sse_max_per_user",
+    "int",
+    2,
+    "Event streams one user may hold open at once, across all web processes (more: 429).",
+    min_value=1,
+    max_value=100,
+)
+register(
+    "warming.sse_max_streams",
+    "int",
+    100,
+    "Event streams open at once across all web processes (more: 429). Each web process also "
+    "serves at most SSE_STREAMS_PER_PROCESS, so that streams never take all its threads.",
     min_value=1,
 )

@@ -30,6 +30,7 @@ from ..services import (
     warming_start,
     warming_stop,
 )
+from ..streams import AdmittedStream, StreamSlot
 from . import serializers as s
 
 ERRORS = {
@@ -207,9 +208,14 @@ class WarmingEventsView(APIView):
             (200, "text/event-stream"): OpenApiResponse(
                 response=OpenApiTypes.STR,
                 description="`id:`, `event:` and `data:` lines; data is an Event object (see "
-                "the Event schema).",
+                "the Event schema). The stream ends after `warming.sse_max_seconds` (default "
+                "an hour) at most; reconnect with Last-Event-ID.",
             ),
             **ERRORS,
+            429: OpenApiResponse(
+                description="Too many streams open (per user, per server or in total); "
+                "Retry-After says when to try again."
+            ),
         },
         tags=TAGS,
     )
@@ -241,14 +247,17 @@ class WarmingEventsView(APIView):
                 field="last_event_id",
                 location="query",
             )
+        # 429 before the stream starts when a cap is reached (streams never take every web
+        # thread: accounts/warming/streams.py); the slot is held until the stream ends.
+        slot = StreamSlot(request.user.pk).acquire()
+        chunks = event_stream(
+            task_id=int(task_id) if task_id else None,
+            event_types=types,
+            last_event_id=last_id,
+            max_seconds=int(timeout) if timeout else None,
+        )
         response = StreamingHttpResponse(
-            event_stream(
-                task_id=int(task_id) if task_id else None,
-                event_types=types,
-                last_event_id=last_id,
-                max_seconds=int(timeout) if timeout else None,
-            ),
-            content_type="text/event-stream",
+            AdmittedStream(slot, chunks), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
