@@ -21,8 +21,9 @@ from core.redis import GuardedRedis, connection_options
 class SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._client = GuardedRedis
-        self._pool_options = {**connection_options(), **self._pool_options}
+        django_client: Any = self  # its client class and pool options are private: not stubbed
+        django_client._client = GuardedRedis
+        django_client._pool_options = {**connection_options(), **django_client._pool_options}
         self._clients: dict[int, Redis] = {}
 
     def get_client(

@@ -15,6 +15,8 @@ class DomainError(Exception):
     status_code = 400
     default_message = "Request refused."
     code = "error"
+    # Seconds for the answer's Retry-After (a 429 or 503 that says when to try again).
+    retry_after: int | None = None
 
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
         self.message = message or self.default_message

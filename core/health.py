@@ -22,7 +22,7 @@ from django.utils import timezone
 from core.redis import GuardedRedis, connection_options, get_redis
 from core.registry import setting_get
 
-_TIMEOUT = 0.5
+_TIMEOUT = 1  # seconds, for a broker other than Redis
 
 
 def _database() -> dict[str, Any]:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from core.errors import Unavailable
@@ -73,7 +74,7 @@ def outage_error(exc: BaseException) -> ServiceUnavailable | None:
     return exc
 
 
-def outage_response(request, exc: BaseException | None) -> HttpResponse | None:
+def outage_response(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:
     """The 503 for `exc` in the shape of `request`'s route, or None if `exc` is no outage."""
     error = outage_error(exc) if exc is not None else None
     if error is None:
@@ -94,11 +95,11 @@ def outage_response(request, exc: BaseException | None) -> HttpResponse | None:
 class OutageMiddleware:
     """Views outside DRF (pages, the admin): an outage raised by the view is a 503."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return outage_response(request, exception)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -73,12 +75,12 @@ class _Outage:
 
 
 _LOCK = threading.Lock()
-_OUTAGES: dict[tuple, _Outage] = {}
+_OUTAGES: dict[tuple[Any, ...], _Outage] = {}
 # Uses that logged their fallback in the current outage (cleared when Redis is back).
 _FALLBACKS: set[str] = set()
 
 
-def _outage_of(pool) -> _Outage:
+def _outage_of(pool: Any) -> _Outage:
     kwargs = pool.connection_kwargs
     key = (kwargs.get("host"), kwargs.get("port"), kwargs.get("path"))
     outage = _OUTAGES.get(key)
@@ -105,7 +107,7 @@ def redis_fallback(use: str, exc: BaseException) -> None:
     logger.warning("Redis unavailable (%s): %s served from the database", type(exc).__name__, use)
 
 
-def _guarded(outage: _Outage, call, *args, **kwargs):
+def _guarded(outage: _Outage, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     outage.check()
     try:
         result = call(*args, **kwargs)
@@ -118,23 +120,23 @@ def _guarded(outage: _Outage, call, *args, **kwargs):
 
 
 class GuardedPipeline(Pipeline):
-    def execute(self, *args, **kwargs):
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
         return _guarded(_outage_of(self.connection_pool), super().execute, *args, **kwargs)
 
 
 class GuardedRedis(redis.Redis):
     """redis.Redis whose commands fail fast while its server is marked down, and mark it."""
 
-    def execute_command(self, *args, **options):
+    def execute_command(self, *args: Any, **options: Any) -> Any:
         return _guarded(_outage_of(self.connection_pool), super().execute_command, *args, **options)
 
-    def pipeline(self, transaction=True, shard_hint=None):
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
         return GuardedPipeline(
             self.connection_pool, self.response_callbacks, transaction, shard_hint
         )
 
 
-def connection_options(*, blocking: bool = False) -> dict:
+def connection_options(*, blocking: bool = False) -> dict[str, Any]:
     """Socket options of every Redis connection pool of the web and worker processes."""
     # Blocking reads (XREAD BLOCK, BLPOP) wait up to a few seconds by design.
     timeout = settings.REDIS_BLOCKING_TIMEOUT if blocking else settings.REDIS_SOCKET_TIMEOUT
