@@ -1,34 +1,242 @@
-"""Helpers for periodic jobs: a Redis lock so two runs never overlap, and a JobRun record."""
+"""Periodic jobs: a lock that dies with its holder, a JobRun record per run, and the sweep
+that fails runs whose worker was lost.
+
+Locks. `job_lock` is a redis-py `Lock` (an owner token; release and extension are atomic Lua
+scripts, so a holder never deletes a lock someone else took over). Its TTL is short,
+`JOB_LOCK_TTL` seconds (default 30), and a heartbeat thread extends it every third of that
+while the job runs: a job may run for as long as it needs, and when its process dies
+(SIGKILL, OOM, a hard time limit) the lock expires within `JOB_LOCK_TTL`. In embedded mode (no
+REDIS_URL) the lock is a key in the shared file cache with the same TTL and heartbeat; the
+file cache is not atomic, which one machine without Redis accepts.
+
+Liveness of other work. `heartbeat(key)` keeps a key alive the same way for work that is not
+a job, e.g. a view-statistics claim; `alive(keys)` tells which are still kept alive.
+
+Lost runs. A JobRun stays "running" when its process dies. A run is lost when its job's lock
+is no longer held: the lock is taken before the row is written and released after the row is
+finished, and it outlives a dead holder by at most `JOB_LOCK_TTL`. The next run of the job
+(which holds the lock, so nothing else of that job can be running) and the periodic sweep
+`jobs_recover` (also sent when a worker starts) mark such runs failed ("worker lost"), send
+`job_run_lost` (the proxy shop fails its SyncRun there) and, for the sweep, queue the job's
+task again so the lost work is redone within a minute or two.
+
+Periodic jobs are declared once, on their Celery task: `@periodic_task(name=..., job=...)`
+where `job` is the name their JobRun rows (and lock) use. `periodic_jobs()` reads them back for
+`jobs_status`, the sweep and the worker start.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
+import logging
+import threading
 import traceback
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
+import django.dispatch
+from celery import Task, shared_task
+from celery.signals import worker_ready
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis import Redis
+from redis.exceptions import LockNotOwnedError
 
 from core.models import JobRun
+from core.redis import get_redis
+
+logger = logging.getLogger("core.jobs")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+LOST_ERROR = (
+    "worker lost: its lock expired while the run was in progress (the process running it died "
+    "or was stopped); marked failed by {by}"
+)
+
+# Sent with name=<job name>, run=<the JobRun marked failed> when a run is found lost.
+job_run_lost = django.dispatch.Signal()
+
+
+def lock_ttl() -> int:
+    return max(int(getattr(settings, "JOB_LOCK_TTL", 30)), 1)
+
+
+def _beat_interval(ttl: float) -> float:
+    return max(ttl / 3, 0.2)
+
+
+def _lock_key(name: str) -> str:
+    return cache.make_key(f"joblock:{name}")
+
+
+class _Heartbeat(threading.Thread):
+    """Calls `beat()` every `interval` seconds until stopped or until `beat()` returns False."""
+
+    def __init__(self, what: str, beat: Callable[[], bool], interval: float) -> None:
+        super().__init__(name=f"heartbeat {what}", daemon=True)
+        self.what = what
+        self.beat = beat
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                if not self.beat():
+                    logger.error("heartbeat of %s lost its key; not extended any more", self.what)
+                    return
+            except Exception as exc:  # Redis unreachable: try again at the next beat
+                logger.warning("heartbeat of %s failed: %s", self.what, type(exc).__name__)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+class _RedisLock:
+    def __init__(self, client: Redis, name: str, ttl: int) -> None:
+        self.lock = client.lock(_lock_key(name), timeout=ttl, blocking=False, thread_local=False)
+        self.ttl = ttl
+
+    def acquire(self) -> bool:
+        return bool(self.lock.acquire(blocking=False))
+
+    def extend(self) -> bool:
+        try:
+            return bool(self.lock.reacquire())
+        except LockNotOwnedError:  # expired (the process stalled past the TTL) or taken over
+            return False
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+class _CacheLock:
+    """Embedded mode: the shared file cache, with the same owner token and TTL."""
+
+    def __init__(self, name: str, ttl: int) -> None:
+        self.key = f"joblock:{name}"
+        self.ttl = ttl
+        self.token = uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return cache.add(self.key, self.token, timeout=self.ttl)
+
+    def extend(self) -> bool:
+        if cache.get(self.key) != self.token:
+            return False
+        cache.set(self.key, self.token, timeout=self.ttl)
+        return True
+
+    def release(self) -> None:
+        if cache.get(self.key) == self.token:
+            cache.delete(self.key)
 
 
 @contextlib.contextmanager
-def job_lock(name: str, ttl_seconds: int) -> Iterator[bool]:
-    """Yields True if this process holds the lock; the lock expires by itself after ttl."""
-    key = f"joblock:{name}"
-    token = uuid.uuid4().hex
-    acquired = cache.add(key, token, timeout=ttl_seconds)
+def job_lock(name: str, ttl_seconds: int | None = None) -> Iterator[bool]:
+    """Yields True if this process holds the lock of `name`. The lock lives `ttl_seconds`
+    (default `JOB_LOCK_TTL`) past the last heartbeat: it is extended while the block runs and
+    released (only if still ours) when it ends."""
+    ttl = ttl_seconds or lock_ttl()
+    client = get_redis()
+    lock = _RedisLock(client, name, ttl) if client is not None else _CacheLock(name, ttl)
+    acquired = lock.acquire()
+    if not acquired:
+        yield False
+        return
+    beat = _Heartbeat(f"lock {name}", lock.extend, _beat_interval(ttl))
+    beat.start()
     try:
-        yield acquired
+        yield True
     finally:
-        if acquired and cache.get(key) == token:
-            cache.delete(key)
+        beat.stop()
+        try:
+            lock.release()
+        except Exception as exc:  # expired and maybe taken over: not ours to delete any more
+            logger.error("lock of %s was lost before the run ended (%s)", name, type(exc).__name__)
 
 
 def job_is_locked(name: str) -> bool:
-    return cache.get(f"joblock:{name}") is not None
+    client = get_redis()
+    if client is None:
+        return cache.get(f"joblock:{name}") is not None
+    return bool(client.exists(_lock_key(name)))
+
+
+@contextlib.contextmanager
+def heartbeat(key: str, ttl_seconds: int | None = None) -> Iterator[None]:
+    """Keep the cache key `key` alive while the block runs (TTL `JOB_LOCK_TTL`, refreshed every
+    third of it); deleted at the end. Once the process dies it expires within the TTL."""
+    ttl = ttl_seconds or lock_ttl()
+    cache.set(f"alive:{key}", 1, timeout=ttl)
+    beat = _Heartbeat(key, lambda: cache.touch(f"alive:{key}", ttl), _beat_interval(ttl))
+    beat.start()
+    try:
+        yield
+    finally:
+        beat.stop()
+        with contextlib.suppress(Exception):
+            cache.delete(f"alive:{key}")
+
+
+def alive(keys: Iterable[str]) -> set[str]:
+    """The keys among `keys` whose `heartbeat` is still alive. When the cache cannot be asked,
+    every key counts as alive: nothing is taken from a holder that may be working."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    try:
+        found = cache.get_many([f"alive:{key}" for key in keys])
+    except Exception as exc:
+        logger.warning("liveness unknown (%s): every holder counts as alive", type(exc).__name__)
+        return set(keys)
+    return {key for key in keys if f"alive:{key}" in found}
+
+
+# --- periodic jobs declared on their tasks -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    task: str  # the Celery task name (what beat rows send)
+    job: str  # the JobRun name (and lock name) the task records its runs under
+    on_worker_start: bool = False  # also queued when a worker starts
+
+
+_PERIODIC: dict[str, PeriodicJob] = {}
+
+
+def periodic_task(
+    *, name: str, job: str, on_worker_start: bool = False
+) -> Callable[[Callable[_P, _R]], Task[_P, _R]]:
+    """`shared_task(name=name, ignore_result=True)` that declares a periodic job: its runs are
+    recorded (and locked) as `job`; with `on_worker_start`, every starting worker queues it."""
+
+    def declare(fun: Callable[_P, _R]) -> Task[_P, _R]:
+        _PERIODIC[name] = PeriodicJob(task=name, job=job, on_worker_start=on_worker_start)
+        return shared_task(name=name, ignore_result=True)(fun)
+
+    return declare
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """Every task declared with `periodic_task`, by task name (imports the apps' task modules,
+    as a worker's autodiscovery does, so a management command sees them all)."""
+    for config in django_apps.get_app_configs():
+        if importlib.util.find_spec(f"{config.name}.tasks") is not None:
+            importlib.import_module(f"{config.name}.tasks")
+    return sorted(_PERIODIC.values(), key=lambda job: job.task)
+
+
+# --- JobRun records ------------------------------------------------------------------------
 
 
 class JobRecorder:
@@ -37,26 +245,75 @@ class JobRecorder:
         self.result: dict[str, Any] = {}
 
 
+def _fail_lost(runs: Iterable[JobRun], *, by: str) -> list[JobRun]:
+    failed = []
+    now = timezone.now()
+    for run in runs:
+        updated = JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(
+            status=JobRun.Status.FAILED, finished_at=now, error=LOST_ERROR.format(by=by)
+        )
+        if updated:
+            run.refresh_from_db()
+            logger.error("job %s run %s: worker lost, marked failed (%s)", run.name, run.pk, by)
+            job_run_lost.send(sender=JobRun, name=run.name, run=run)
+            failed.append(run)
+    return failed
+
+
+def jobs_recover() -> dict[str, Any]:
+    """Fail the runs whose worker was lost and queue each lost periodic job's task again.
+
+    A job's runs are judged while holding its lock: whoever holds it knows that no run of the
+    job is alive, so every run still "running" was lost. A job whose lock is held (a live run)
+    or cannot be asked about is left for the next sweep."""
+    names = sorted(
+        set(JobRun.objects.filter(status=JobRun.Status.RUNNING).values_list("name", flat=True))
+    )
+    failed: list[JobRun] = []
+    for name in names:
+        try:
+            with job_lock(name) as held:
+                if held:
+                    failed += _fail_lost(
+                        JobRun.objects.filter(name=name, status=JobRun.Status.RUNNING),
+                        by="the lost-run sweep",
+                    )
+        except Exception as exc:
+            logger.warning("lost runs of %s not checked (%s)", name, type(exc).__name__)
+    lost_names = {run.name for run in failed}
+    requeued = []
+    if lost_names:
+        from config.celery import app
+
+        for job in periodic_jobs():
+            if job.job in lost_names:
+                app.send_task(job.task)
+                requeued.append(job.task)
+    return {"lost": len(failed), "requeued": requeued}
+
+
 @contextlib.contextmanager
-def tracked_job(name: str, *, lock_ttl: int | None = None) -> Iterator[JobRecorder | None]:
-    """Record a run of `name` in JobRun; with `lock_ttl`, skip (and say so) if one is running.
+def tracked_job(name: str) -> Iterator[JobRecorder | None]:
+    """Record a run of `name` in JobRun under the job's lock; a run that finds the lock held is
+    recorded as skipped and gets None. Runs of `name` left "running" by a lost worker are
+    marked failed first (holding the lock, this run knows none of them is alive).
 
     Yields a recorder (set `.result`) or None when the run was skipped.
     """
-    if lock_ttl is not None:
-        with job_lock(name, lock_ttl) as acquired:
-            if not acquired:
-                JobRun.objects.create(
-                    name=name,
-                    status=JobRun.Status.SKIPPED,
-                    finished_at=timezone.now(),
-                    error="another run holds the lock",
-                )
-                yield None
-                return
-            with _recorded(name) as recorder:
-                yield recorder
-    else:
+    with job_lock(name) as acquired:
+        if not acquired:
+            JobRun.objects.create(
+                name=name,
+                status=JobRun.Status.SKIPPED,
+                finished_at=timezone.now(),
+                error="another run holds the lock",
+            )
+            yield None
+            return
+        _fail_lost(
+            JobRun.objects.filter(name=name, status=JobRun.Status.RUNNING),
+            by="the next run",
+        )
         with _recorded(name) as recorder:
             yield recorder
 
@@ -77,3 +334,31 @@ def _recorded(name: str) -> Iterator[JobRecorder]:
     recorder.run.finished_at = timezone.now()
     recorder.run.result = recorder.result
     recorder.run.save()
+
+
+RECOVER_JOB = "core.jobs_recover"
+
+
+@periodic_task(name="core.jobs_recover", job=RECOVER_JOB, on_worker_start=True)
+def jobs_recover_task() -> dict[str, Any] | None:
+    """Every minute (beat row from core migration 0005) and when a worker starts."""
+    with tracked_job(RECOVER_JOB) as job:
+        if job is None:
+            return None
+        job.result = jobs_recover()
+        return job.result
+
+
+@worker_ready.connect(dispatch_uid="core.jobs.on_worker_start")
+def _queue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
+    """A worker that starts (often: replaces one that died) queues the recovery jobs declared
+    with `on_worker_start` at once, instead of leaving them to their next beat."""
+    app = getattr(sender, "app", None)
+    if app is None:
+        return
+    for job in periodic_jobs():
+        if job.on_worker_start:
+            try:
+                app.send_task(job.task)
+            except Exception as exc:  # the broker is down: beat sends them later
+                logger.warning("%s not queued at worker start: %s", job.task, type(exc).__name__)

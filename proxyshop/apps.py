@@ -8,9 +8,12 @@ class ProxyshopConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import beat_init
 
+        from core.jobs import job_run_lost
+
         from . import settings_registry  # noqa: F401
 
         beat_init.connect(_apply_sync_schedule, dispatch_uid="proxyshop.sync_schedule")
+        job_run_lost.connect(_sync_run_lost, dispatch_uid="proxyshop.sync_run_lost")
 
 
 def _apply_sync_schedule(**kwargs) -> None:
@@ -18,3 +21,12 @@ def _apply_sync_schedule(**kwargs) -> None:
     from .services.schedule import sync_schedule_apply
 
     sync_schedule_apply()
+
+
+def _sync_run_lost(*, name: str, **kwargs) -> None:
+    """A sync's worker was lost (core/jobs.py): its SyncRun is failed as well."""
+    from .services.common import SYNC_JOB
+    from .services.sync import sync_runs_fail_lost
+
+    if name == SYNC_JOB:
+        sync_runs_fail_lost()

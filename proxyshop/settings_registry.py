@@ -64,13 +64,6 @@ register(
     max_value=5000,
 )
 register(
-    "proxyshop.sync_lock_ttl",
-    "duration",
-    900,
-    "Seconds after which a sync's lock expires even if its worker died.",
-    min_value=30,
-)
-register(
     "proxyshop.refund_window",
     "duration",
     3600,

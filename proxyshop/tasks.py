@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
 from core.errors import Conflict, DomainError
-from core.jobs import tracked_job
+from core.jobs import periodic_task, tracked_job
+
+from .services.common import SYNC_JOB
 
 REFUND_CHECK_JOB = "proxyshop.reconcile_refunds"
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="proxyshop.sync_inventory", ignore_result=True)
+@periodic_task(name="proxyshop.sync_inventory", job=SYNC_JOB)
 def sync_inventory_task(country_code: str | None = None) -> dict | None:
     """The periodic sync (beat row created by migration 0002). A run that finds another one
     holding the lock is recorded as skipped; a provider failure is recorded on its SyncRun."""
@@ -29,14 +29,14 @@ def sync_inventory_task(country_code: str | None = None) -> dict | None:
     return {"sync_run": run.pk, "added": run.added, "updated": run.updated, "removed": run.removed}
 
 
-@shared_task(name="proxyshop.reconcile_refunds", ignore_result=True)
+@periodic_task(name="proxyshop.reconcile_refunds", job=REFUND_CHECK_JOB)
 def reconcile_refunds_task() -> dict | None:
     """The periodic check of refunds the provider did not answer (beat row created by migration
     0004). The Redis lock only spares the provider overlapping runs: each order is settled under
     its own row lock, so overlapping runs or a customer's retry still credit at most once."""
     from .services.refund_settle import refunds_reconcile
 
-    with tracked_job(REFUND_CHECK_JOB, lock_ttl=600) as job:
+    with tracked_job(REFUND_CHECK_JOB) as job:
         if job is None:
             return None
         job.result = refunds_reconcile(trigger="beat")

@@ -6,6 +6,7 @@ import math
 
 from celery import shared_task
 
+from core.jobs import periodic_task
 from core.registry import setting_get
 
 from .botapi import RetryLater, Unavailable
@@ -28,14 +29,14 @@ def send_alert_task(self, delivery_id: int) -> str:
         raise self.retry(countdown=min(2**self.request.retries, 300))
 
 
-@shared_task(name="shopbot.purge", ignore_result=True)
+@periodic_task(name="shopbot.purge", job=PURGE_JOB)
 def purge_task() -> dict | None:
     """Daily (beat row from migration 0002): forget old update ids and bot errors."""
     from core.jobs import tracked_job
 
     from .services.updates import updates_purge
 
-    with tracked_job(PURGE_JOB, lock_ttl=600) as job:
+    with tracked_job(PURGE_JOB) as job:
         if job is None:
             return None
         job.result = updates_purge(days=setting_get("telegram.keep_updates_days"))

@@ -104,6 +104,8 @@ register(
 register(
     "viewstats.stale_after",
     "duration",
-    600,
-    "A task 'in progress' (or queued) this long without change is returned to the queue.",
+    # a little above the task hard time limit: no live collection lasts longer
+    lambda: settings.CELERY_TASK_TIME_LIMIT + 60,
+    "A task 'in progress' (or queued) this long without change is returned to the queue (a "
+    "task whose worker died returns sooner: its claim's heartbeat expires within JOB_LOCK_TTL).",
 )

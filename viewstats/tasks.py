@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.jobs import tracked_job
+from core.jobs import periodic_task, tracked_job
 from viewstats.services.task_lifecycle import tasks_recollect_due, tasks_requeue_stale
 
 from .models import Platform
 from .services.collect import BatchReport, telegram_batch_collect, vk_batch_collect
 from .services.queue import batches_enqueue
+
+REQUEUE_JOB = "viewstats.requeue_stale"
+RECOLLECT_JOB = "viewstats.recollect_due"
 
 
 def _follow_up(platform: str, report: BatchReport) -> None:
@@ -35,18 +38,18 @@ def collect_telegram_batch(task_ids: list[int]) -> dict:
     return {"done": report.done, "failed": report.failed, "retry": len(report.retry_ids)}
 
 
-@shared_task(name="viewstats.requeue_stale")
+@periodic_task(name="viewstats.requeue_stale", job=REQUEUE_JOB, on_worker_start=True)
 def requeue_stale() -> dict | None:
-    with tracked_job("viewstats.requeue_stale", lock_ttl=300) as job:
+    with tracked_job(REQUEUE_JOB) as job:
         if job is None:
             return None
         job.result = tasks_requeue_stale()
         return job.result
 
 
-@shared_task(name="viewstats.recollect_due")
+@periodic_task(name="viewstats.recollect_due", job=RECOLLECT_JOB)
 def recollect_due() -> dict | None:
-    with tracked_job("viewstats.recollect_due", lock_ttl=300) as job:
+    with tracked_job(RECOLLECT_JOB) as job:
         if job is None:
             return None
         job.result = {"queued": tasks_recollect_due()}

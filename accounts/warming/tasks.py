@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.jobs import tracked_job
+from core.jobs import periodic_task, tracked_job
 
-TICK_LOCK_TTL = 55  # below the one-minute period, so a crashed tick never blocks the next
+TICK_JOB = "warming.tick"
 
 
-@shared_task(name="warming.tick", ignore_result=True)
+@periodic_task(name="warming.tick", job=TICK_JOB)
 def warming_tick_task() -> dict | None:
     from .engine import warming_tick
 
-    with tracked_job("warming.tick", lock_ttl=TICK_LOCK_TTL) as job:
+    with tracked_job(TICK_JOB) as job:
         if job is None:
             return None
         job.result = warming_tick().as_dict()

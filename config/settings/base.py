@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
 # The file-system transport needs no host, but kombu's URL has one: without it kombu warns
 # "No hostname was supplied" on every connection (worker and beat start) and uses localhost.
 EMBEDDED_BROKER_URL = "filesystem://localhost/"
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or EMBEDDED_BROKER_URL)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_URL = EMBEDDED_BROKER_URL
@@ -281,18 +283,30 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+else:
+    # A message a worker took but never acknowledged (the worker was killed: tasks are
+    # acknowledged late) goes back to the queue once it is this old, so a little above the
+    # hard time limit: a task still running is never delivered twice. Workers look for such
+    # messages at start and every CELERY_UNACKED_RESTORE_INTERVAL seconds. Periodic work does
+    # not wait for this: the lost-run sweep (core/jobs.py) redoes it within a minute or two.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds a periodic job's lock (and a view-statistics claim's heartbeat) outlives its holder:
+# extended every third of it while the work runs, so a dead worker's lock is gone within it.
+JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 30)
 
 # --- login with GitHub (django-allauth) ---
 ACCOUNT_LOGIN_METHODS = {"username"}

@@ -221,7 +221,7 @@ def proxies_sync(
     country_code = (country_code or "").upper() or None
     page_size = page_size or setting_get("proxyshop.sync_page_size")
     who = actor_name(actor)
-    with tracked_job(SYNC_JOB, lock_ttl=setting_get("proxyshop.sync_lock_ttl")) as job:
+    with tracked_job(SYNC_JOB) as job:
         if job is None:
             SyncRun.objects.create(
                 trigger=trigger,
@@ -301,6 +301,23 @@ def proxies_sync(
             },
         )
         return run
+
+
+def sync_runs_fail_lost() -> int:
+    """Fail the SyncRuns left "running" by a worker that was lost mid-sync. Called when the
+    sync's JobRun is found lost (core/jobs.py): the sync lock is not held then, so no sync is
+    running. Nothing of a lost sync was applied (the apply is one transaction)."""
+    now = timezone.now()
+    lost = list(SyncRun.objects.filter(status=SyncRun.Status.RUNNING))
+    for run in lost:
+        run.status = SyncRun.Status.FAILED
+        run.finished_at = now
+        run.duration = round((now - run.sync_time).total_seconds(), 3)
+        run.error = "Worker lost mid-sync (the process died); nothing of it was applied."
+        run.save(update_fields=["status", "finished_at", "duration", "error"])
+        logger.error("external proxy sync failed (run %s, %s): worker lost", run.pk, run.trigger)
+        notify(sync_finished, SyncRun, run_id=run.pk, succeeded=False)
+    return len(lost)
 
 
 def _finish(run: SyncRun, started: float, *, error: str = "") -> None:

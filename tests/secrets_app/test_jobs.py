@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_second_run_is_skipped_while_the_first_holds_the_lock():
-    with tracked_job("demo.job", lock_ttl=60) as first:
+    with tracked_job("demo.job") as first:
         assert first is not None
-        with tracked_job("demo.job", lock_ttl=60) as second:
+        with tracked_job("demo.job") as second:
             assert second is None
         first.result = {"added": 3}
     runs = list(JobRun.objects.filter(name="demo.job").order_by("started_at", "id"))

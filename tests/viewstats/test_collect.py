@@ -1,5 +1,6 @@
 """Collection rules, calling the service as the worker does (the HTTP path runs for real)."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -198,7 +199,8 @@ def test_late_result_of_a_stale_run_does_not_overwrite(fake_vk):
     from viewstats.services import collect
 
     ids = submit(1)
-    claim, claimed = collect._claim(ids)
+    claim = uuid.uuid4()
+    claimed = collect._claim(claim, ids)
     ViewTask.objects.filter(id=ids[0]).update(started_at=timezone.now() - timedelta(hours=1))
     tasks_requeue_stale()
     fake_vk.add_post(-1, 1, views=50)

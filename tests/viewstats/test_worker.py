@@ -3,24 +3,18 @@ rate limiter holds, and a worker killed mid-run loses no task."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
-from config.celery import app as celery_app
+from core.jobs import alive
+from core.models import JobRun
+from core.registry import settings_get_many
+from tests.celery_worker import kill, stop, wait_until, worker_process
 from tests.viewstats.conftest import configure
-from viewstats.models import ViewTask
-from viewstats.services.task_lifecycle import tasks_requeue_stale, tasks_submit
+from viewstats.models import ViewReading, ViewTask
+from viewstats.services.collect import claim_key
+from viewstats.services.task_lifecycle import tasks_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_submitted_links_are_collected_in_batches_of_100(
@@ -76,67 +70,43 @@ def test_rate_limit_holds_across_concurrent_workers(fake_vk, worker, user, wait_
     assert times[-1] - times[0] >= 2.0
 
 
-def _worker_process() -> subprocess.Popen:
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    if db.get("PASSWORD"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].replace(
-            f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@"
-        )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def test_a_worker_killed_mid_run_loses_no_task(fake_vk, user, wait_for, all_finished):
-    """acks_late keeps the batch's message unacknowledged while the worker runs it; the task
-    rows stay "in progress" when the worker dies; the stale-task job returns them to the queue
-    and a new worker finishes everything."""
+def test_a_worker_killed_mid_collection_loses_no_task_and_collects_none_twice(
+    fake_vk, user, all_finished
+):
+    """SIGKILL of the worker while it waits on VK: its claim's heartbeat expires within
+    JOB_LOCK_TTL; the next worker, as it starts, returns the lost claim's tasks to the queue
+    (not after `viewstats.stale_after`) and collects them, each once."""
     fake_vk.auto = True
     fake_vk.delay = 30  # the first worker hangs inside the VK call
     tasks = tasks_submit(
         user=user, platform="vk", links=[f"vk.com/wall-2_{i}" for i in range(1, 151)]
     )
-    process = _worker_process()
+    ids = [t["id"] for t in tasks]
+    first = worker_process(JOB_LOCK_TTL="2")
     try:
-        wait_for(
+        wait_until(
             lambda: ViewTask.objects.filter(status="in progress").exists() and fake_vk.calls,
-            timeout=40,
+            timeout=60,
         )
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    assert ViewTask.objects.filter(status="in progress").count() == 100
+        kill(first)
+    claims = set(ViewTask.objects.filter(status="in progress").values_list("claim", flat=True))
+    assert len(claims) == 1 and ViewTask.objects.filter(status="in progress").count() == 100
     assert not ViewTask.objects.filter(status="done").exists()
+    # the claim dies with its worker
+    wait_until(lambda: not alive([claim_key(c) for c in claims]), timeout=5)
+    assert settings_get_many(["viewstats.stale_after"])["viewstats.stale_after"] >= 600
 
     fake_vk.delay = 0
-    configure(stale_after=1)
-    time.sleep(1.2)
-    with start_worker(
-        celery_app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
-    ):
-        assert tasks_requeue_stale()["returned"] == 100
-        wait_for(all_finished)
-    assert ViewTask.objects.filter(id__in=[t["id"] for t in tasks], status="done").count() == 150
+    second = worker_process(JOB_LOCK_TTL="2")
+    try:
+        took = wait_until(all_finished, timeout=120)
+    finally:
+        stop(second)
+    assert took < 60, took
+    assert ViewTask.objects.filter(id__in=ids, status="done").count() == 150
+    # collected once each: one reading per task, VK asked for each post once after the kill
+    assert ViewReading.objects.filter(task_id__in=ids).count() == 150
+    assert len(fake_vk.calls) == 1 + 2
+    assert not ViewTask.objects.filter(status="in progress").exists()
+    assert not JobRun.objects.filter(status="running").exists()

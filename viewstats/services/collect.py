@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.jobs import heartbeat
 from core.registry import settings_get_many
 
 from .. import telegram, vk
@@ -79,10 +80,15 @@ SELECT id FROM updated
 """
 
 
-def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[Claimed]]:
-    """Mark the still-queued tasks among `task_ids` "in progress" under a new claim. Rows another
-    worker holds are skipped, so a task is never collected twice at once."""
-    claim = uuid.uuid4()
+def claim_key(claim: uuid.UUID | str) -> str:
+    """The heartbeat key (core.jobs.heartbeat) that is alive while the claim's worker runs."""
+    return f"viewstats.claim:{claim}"
+
+
+def _claim(claim: uuid.UUID, task_ids: list[int]) -> list[Claimed]:
+    """Mark the still-queued tasks among `task_ids` "in progress" under `claim`, whose heartbeat
+    is already alive. Rows another worker holds are skipped, so a task is never collected twice
+    at once."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -90,7 +96,7 @@ def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[Claimed]]:
                 _CLAIM_SQL,
                 [Status.IN_PROGRESS, claim, now, now, list(task_ids), Status.CREATED],
             )
-            return claim, [Claimed(*row) for row in cursor.fetchall()]
+            return [Claimed(*row) for row in cursor.fetchall()]
     with transaction.atomic():
         rows = list(
             ViewTask.objects.select_for_update()
@@ -104,7 +110,7 @@ def _claim(task_ids: list[int]) -> tuple[uuid.UUID, list[Claimed]]:
             attempts=F("attempts") + 1,
             updated_at=now,
         )
-    return claim, [Claimed(r[0], r[1], r[2] + 1, r[3]) for r in rows]
+    return [Claimed(r[0], r[1], r[2] + 1, r[3]) for r in rows]
 
 
 def _backoff(cfg: dict[str, Any], attempts: int) -> float:
@@ -235,9 +241,17 @@ def vk_batch_collect(*, task_ids: list[int]) -> BatchReport:
     Error 6 and network errors: retried with backoff, failed after max attempts. 29: the token
     rests and the batch goes back to the queue. 5: the batch fails with the token error (shown
     to admins on the token's row) and the token rests. 15/18/30: the batch is split until the
-    post concerned fails alone. Absent posts fail with the reason."""
+    post concerned fails alone. Absent posts fail with the reason. The batch's claim has a
+    heartbeat while it runs: a claim whose worker died is known lost within `JOB_LOCK_TTL`
+    (`tasks_requeue_stale`)."""
+    claim = uuid.uuid4()
+    with heartbeat(claim_key(claim)):
+        return _vk_collect(claim, task_ids)
+
+
+def _vk_collect(claim: uuid.UUID, task_ids: list[int]) -> BatchReport:
     cfg = settings_get_many(VK_KEYS)
-    claim, tasks = _claim(task_ids)
+    tasks = _claim(claim, task_ids)
     if not tasks:
         return BatchReport()
 
@@ -345,9 +359,16 @@ TELEGRAM_KEYS = [
 
 def telegram_batch_collect(*, task_ids: list[int]) -> BatchReport:
     """Collect Telegram tasks one widget page each, under the shared t.me rate limit. A page
-    without a post or a view counter fails the task with the reason; network errors retry."""
+    without a post or a view counter fails the task with the reason; network errors retry.
+    The batch's claim has a heartbeat while it runs, as for VK."""
+    claim = uuid.uuid4()
+    with heartbeat(claim_key(claim)):
+        return _telegram_collect(claim, task_ids)
+
+
+def _telegram_collect(claim: uuid.UUID, task_ids: list[int]) -> BatchReport:
     cfg = settings_get_many(TELEGRAM_KEYS)
-    claim, tasks = _claim(task_ids)
+    tasks = _claim(claim, task_ids)
     if not tasks:
         return BatchReport()
     base_url = cfg["viewstats.telegram_url"]

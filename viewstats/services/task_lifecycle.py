@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
 from core.durations import MAX_DURATION
 from core.errors import InvalidArgument
+from core.jobs import alive, lock_ttl
 from core.registry import settings_get_many
 from viewstats.links import ParsedLink, links_parse
 from viewstats.models import Platform, Status, ViewTask
@@ -211,17 +214,37 @@ def tasks_retry(*, task_ids: list[int], actor: Any = None) -> int:
     return len(ids)
 
 
+def _lost_claims(now: datetime) -> list[uuid.UUID]:
+    """Claims of "in progress" tasks whose worker is gone: their heartbeat (see
+    services/collect.py) has expired. Claims younger than `JOB_LOCK_TTL` are left alone."""
+    from .collect import claim_key
+
+    young = now - timedelta(seconds=lock_ttl())
+    claims = {
+        claim
+        for claim in ViewTask.objects.filter(
+            status=Status.IN_PROGRESS, started_at__lt=young
+        ).values_list("claim", flat=True)
+        if claim is not None
+    }
+    live = alive(claim_key(claim) for claim in claims)
+    return [claim for claim in claims if claim_key(claim) not in live]
+
+
 def tasks_requeue_stale(*, now: datetime | None = None) -> dict[str, Any]:
-    """Return tasks that are "in progress" longer than `viewstats.stale_after` (their worker died
-    or lost the message) to the queue, and re-send queued tasks whose message is that old. A task
-    that stalls again after its last allowed attempt fails."""
+    """Return "in progress" tasks whose worker died (their claim's heartbeat expired, within
+    `JOB_LOCK_TTL` of the death) or that have been in progress longer than
+    `viewstats.stale_after` (a worker stuck past the task time limit) to the queue, and re-send
+    queued tasks whose message is `viewstats.stale_after` old. A task that stalls again after
+    its last allowed attempt fails."""
     now = now or timezone.now()
     cfg = settings_get_many(["viewstats.stale_after", "viewstats.max_attempts"])
     cutoff = now - timedelta(seconds=int(cfg["viewstats.stale_after"]))
     max_attempts = int(cfg["viewstats.max_attempts"])
+    lost = _lost_claims(now)
     with transaction.atomic():
         stalled = ViewTask.objects.select_for_update(skip_locked=True).filter(
-            status=Status.IN_PROGRESS, started_at__lt=cutoff
+            Q(started_at__lt=cutoff) | Q(claim__in=lost), status=Status.IN_PROGRESS
         )
         given_up = stalled.filter(attempts__gte=max_attempts).update(
             status=Status.FAILED,

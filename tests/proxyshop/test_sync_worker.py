@@ -1,0 +1,61 @@
+"""A provider sync whose worker is killed (SIGKILL) mid-sync, through real Celery workers: the
+lock dies with its holder, the run is failed as "worker lost", and the next worker redoes the
+sync at once; nothing is applied twice and no row is left "running"."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from core.jobs import job_is_locked
+from core.models import JobRun
+from proxyshop.models import Product, SyncRun
+from proxyshop.services.common import SYNC_JOB
+from proxyshop.tasks import sync_inventory_task
+from tests.celery_worker import kill, stop, wait_until, worker_process
+from tests.proxyshop.conftest import configure
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_sync_killed_mid_fetch_is_failed_and_redone_by_the_next_worker(provider, capsys):
+    provider.add_proxies(30)
+    configure(sync_page_size=10, timeout="60")
+    provider.fail("list", delay=40, page=1, apply=True)  # the first worker hangs on page 1
+    sync_inventory_task.delay()
+    first = worker_process(JOB_LOCK_TTL="2")
+    try:
+        wait_until(
+            lambda: (
+                SyncRun.objects.filter(status="running").exists()
+                and len(provider.calls("list")) >= 2
+            ),
+            timeout=60,
+        )
+        assert job_is_locked(SYNC_JOB)
+    finally:
+        kill(first)
+    assert JobRun.objects.get(name=SYNC_JOB).status == "running"
+    # the lock dies with its holder (JOB_LOCK_TTL), not after a long fixed TTL
+    wait_until(lambda: not job_is_locked(SYNC_JOB), timeout=5)
+    call_command("jobs_status")
+    out = capsys.readouterr().out
+    assert "[proxyshop.sync_inventory]" in out and "job proxyshop.sync: last run" in out
+    assert "lock NOT held: worker lost" in out
+    assert Product.objects.count() == 0  # nothing of the killed sync was applied
+
+    second = worker_process(JOB_LOCK_TTL="2")
+    try:
+        took = wait_until(lambda: SyncRun.objects.filter(status="success").exists(), timeout=120)
+    finally:
+        stop(second)
+    assert took < 60, took
+    lost, redone = SyncRun.objects.order_by("sync_time", "id")
+    assert lost.status == "failed" and "Worker lost" in lost.error and lost.finished_at
+    assert (redone.status, redone.added) == ("success", 30)
+    runs = dict(JobRun.objects.filter(name=SYNC_JOB).values_list("status", "error"))
+    assert set(runs) == {"failed", "success"} and "worker lost" in runs["failed"]
+    assert Product.objects.count() == 30
+    assert Product.objects.values("proxy_id").distinct().count() == 30
+    assert not SyncRun.objects.filter(status="running").exists()
+    assert not JobRun.objects.filter(status="running").exists()
