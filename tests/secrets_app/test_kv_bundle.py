@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 
 from core.models import AuditEvent
 from secrets_app.models import Policy, Secret, SecretVersion
@@ -215,3 +216,21 @@ def test_failed_imports_are_audited(admin_user, tmp_path, monkeypatch):
     assert [e["outcome"] for e in events] == [AuditEvent.Outcome.ERROR] * 2
     assert "wrong passphrase" in events[0]["data"]["reason"]
     assert "not a secrets bundle" in events[1]["data"]["reason"]
+
+
+def test_the_migration_repairs_secrets_imported_with_versions_past_current(admin_user):
+    ctx = {"user": admin_user, "context": None}
+    for n in range(1, 6):
+        kv.secret_write(path="stuck/one", value=f"v{n}", **ctx)
+    kv.secret_write(path="fine/one", value="ok", **ctx)
+    # what an import of an inconsistent bundle stored: current 3, versions 1-5
+    Secret.objects.filter(path="stuck/one").update(current_version=3, oldest_version=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        kv.secret_write(path="stuck/one", value="next", **ctx)
+    call_command("migrate", "secrets_app", "0011", verbosity=0)
+    call_command("migrate", "secrets_app", verbosity=0)
+    stuck = Secret.objects.get(path="stuck/one")
+    assert (stuck.current_version, stuck.oldest_version) == (5, 1)
+    assert kv.secret_read(path_or_id="stuck/one", **ctx)[1].value == "v5"
+    assert kv.secret_write(path="stuck/one", value="next", **ctx).version == 6
+    assert Secret.objects.get(path="fine/one").current_version == 1
