@@ -341,7 +341,7 @@ RECOVER_JOB = "core.jobs_recover"
 
 @periodic_task(name="core.jobs_recover", job=RECOVER_JOB, on_worker_start=True)
 def jobs_recover_task() -> dict[str, Any] | None:
-    """Every minute (beat row from core migration 0005) and when a worker starts."""
+    """Every minute (beat row from core migration 0006) and when a worker starts."""
     with tracked_job(RECOVER_JOB) as job:
         if job is None:
             return None

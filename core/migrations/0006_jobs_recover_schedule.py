@@ -31,7 +31,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_seal_secret_settings"),
+        ("core", "0005_audit_keyed_chain"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
