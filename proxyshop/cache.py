@@ -7,12 +7,14 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 from core.redis import OUTAGE_ERRORS, redis_fallback
+
+T = TypeVar("T")
 
 _VERSION_KEY = "proxyshop:catalog:version"
 
@@ -34,7 +36,7 @@ def catalog_bump() -> None:
     transaction.on_commit(lambda: cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
-def catalog_cached(name: str, params: dict, ttl: int, compute: Callable[[], Any]) -> Any:
+def catalog_cached(name: str, params: dict[str, Any], ttl: int, compute: Callable[[], T]) -> T:
     """`compute()`'s answer, cached per catalogue version; from the database while Redis is
     down (a read of the catalogue never needs Redis)."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -34,17 +34,17 @@ SYNC_TASK_NAME = "proxyshop: sync provider inventory"
 SYNC_JOB = "proxyshop.sync"
 
 
-def catalog_queryset(*, filters: Mapping | None = None) -> QuerySet[Product]:
+def catalog_queryset(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Product]:
     """Products for sale matching the catalogue filters (CatalogFilter)."""
     qs = Product.objects.filter(state=ProductState.AVAILABLE)
     return filter_queryset(CatalogFilter, filters, qs)
 
 
-def _money(value: Decimal) -> Decimal:
+def _money(value: Decimal | int) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
-def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict:
+def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict[str, Any]:
     """The contract's list shape: {proxies, total, page (0-based), page_size}; cached."""
     values = settings_get_many(
         ["proxyshop.price", "proxyshop.catalog_cache_seconds", "proxyshop.page_size_max"]
@@ -59,7 +59,7 @@ def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict:
         )
     price = _money(values["proxyshop.price"])
 
-    def compute() -> dict:
+    def compute() -> dict[str, Any]:
         qs = catalog_queryset(filters=filters).order_by("id")
         rows = qs[page * page_size : (page + 1) * page_size].values(
             "id", "proxy_id", "country", "country_code", "city", "isp", "type", "speed"
@@ -89,17 +89,17 @@ def catalog_page(*, filters: dict[str, Any], page: int, page_size: int) -> dict:
     return catalog_cached("list", params, values["proxyshop.catalog_cache_seconds"], compute)
 
 
-def catalog_countries() -> list[dict]:
+def catalog_countries() -> list[dict[str, Any]]:
     """Countries with proxies for sale and how many, most first; cached."""
 
-    def compute() -> list[dict]:
+    def compute() -> list[dict[str, Any]]:
         rows = (
             Product.objects.filter(state=ProductState.AVAILABLE)
             .values("country_code", "country")
             .annotate(count=Count("id"))
             .order_by("-count", "country_code")
         )
-        merged: dict[str, dict] = {}
+        merged: dict[str, dict[str, Any]] = {}
         for row in rows:
             entry = merged.setdefault(
                 row["country_code"],
@@ -111,11 +111,11 @@ def catalog_countries() -> list[dict]:
     return catalog_cached("countries", {}, setting_get("proxyshop.catalog_cache_seconds"), compute)
 
 
-def catalog_cities(*, country_code: str) -> list[dict]:
+def catalog_cities(*, country_code: str) -> list[dict[str, Any]]:
     """Cities of one country with proxies for sale and how many, most first; cached."""
     code = country_code.upper()
 
-    def compute() -> list[dict]:
+    def compute() -> list[dict[str, Any]]:
         rows = (
             Product.objects.filter(state=ProductState.AVAILABLE, country_code=code)
             .exclude(city="")
@@ -130,12 +130,13 @@ def catalog_cities(*, country_code: str) -> list[dict]:
     )
 
 
-def product_for_sale(*, product_id: int) -> dict | None:
+def product_for_sale(*, product_id: int) -> dict[str, Any] | None:
     """One product still for sale, as the catalogue shows it; None when sold or gone."""
-    return (
+    return cast(
+        "dict[str, Any] | None",
         Product.objects.filter(pk=product_id, state=ProductState.AVAILABLE)
         .values("id", "proxy_id", "country", "country_code", "city", "isp", "type", "speed")
-        .first()
+        .first(),
     )
 
 
@@ -159,7 +160,7 @@ def order_refund_eligible(order: Order) -> bool:
     return refund_refusal(order) is None
 
 
-def order_export_rows(*, user: User) -> list[dict]:
+def order_export_rows(*, user: User) -> list[dict[str, Any]]:
     orders = Order.objects.filter(user=user, status=OrderStatus.ACTIVE).order_by("created_at")
     return [{"order_id": o.order_id, "expires_at": o.expires_at, **o.credentials} for o in orders]
 
@@ -174,7 +175,7 @@ def ledger_entries(*, user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(wallet__user=user).select_related("order")
 
 
-def ledger_mismatches() -> list[dict]:
+def ledger_mismatches() -> list[dict[str, Any]]:
     """Wallets whose balance differs from the sum of their entries (should be none), plus
     entries whose running balance_after disagrees with the wallet history."""
     rows = (
@@ -189,7 +190,7 @@ def ledger_mismatches() -> list[dict]:
 
 
 # --- admin ---
-def shop_stats() -> dict:
+def shop_stats() -> dict[str, Any]:
     orders = Order.objects.aggregate(
         sold=Count("id"),
         refunded=Count("id", filter=Q(status=OrderStatus.REFUNDED)),
@@ -208,7 +209,7 @@ def shop_stats() -> dict:
     }
 
 
-def sync_recent_outcomes(*, limit: int) -> list[dict]:
+def sync_recent_outcomes(*, limit: int) -> list[dict[str, Any]]:
     """The newest `limit` finished syncs (skipped and running ones left out), newest first:
     id, succeeded, error, sync_time."""
     rows = (
@@ -227,7 +228,7 @@ def sync_recent_outcomes(*, limit: int) -> list[dict]:
     ]
 
 
-def scheduler_status() -> dict:
+def scheduler_status() -> dict[str, Any]:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.select_related("interval").filter(name=SYNC_TASK_NAME).first()
@@ -258,7 +259,7 @@ def scheduler_status() -> dict:
     }
 
 
-def dashboard_data(*, days: int = 14) -> dict:
+def dashboard_data(*, days: int = 14) -> dict[str, Any]:
     since = timezone.now() - timedelta(days=days)
     per_day = (
         Order.objects.filter(created_at__gte=since)
@@ -302,7 +303,7 @@ def dashboard_data(*, days: int = 14) -> dict:
 
 
 # --- fleet ---
-def order_credentials_for_fleet(*, order_id: str, actor: Any = None) -> dict:
+def order_credentials_for_fleet(*, order_id: str, actor: Any = None) -> dict[str, Any]:
     """Decrypted connection data of a bought proxy, for the accounts domain to import into its
     pool: host, port (int), username, password, country (ISO code), expires_at.
     Only the buyer or an admin may take an order's proxy: for anyone else (and with no actor)

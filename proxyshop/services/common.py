@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from core.errors import Conflict, DomainError, Unavailable, UpstreamError
 from core.registry import setting_get
@@ -34,5 +35,5 @@ def provider_failure(exc: ProviderError, *, charged: bool = False) -> DomainErro
     return UpstreamError(exc.message + suffix, code=exc.kind)
 
 
-def actor_name(actor) -> str:
+def actor_name(actor: Any) -> str:
     return getattr(actor, "username", "") or (actor if isinstance(actor, str) else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -83,7 +84,7 @@ def _buy(client: ProviderClient, product: Product) -> BoughtProxy:
         return found
 
 
-def _credentials(bought: BoughtProxy, product: Product) -> dict:
+def _credentials(bought: BoughtProxy, product: Product) -> dict[str, Any]:
     return {
         "ip": bought.server_ip or bought.proxy_ip,
         "port": bought.port,
@@ -101,7 +102,7 @@ def _record_sale(
     wallet: Wallet,
     product: Product,
     bought: BoughtProxy,
-    price,
+    price: Decimal,
     key: str = "",
     batch: PurchaseBatch | None = None,
 ) -> Order:
@@ -152,7 +153,8 @@ def _replay(user: User, key: str, product_id: int) -> Order | None:
     return order
 
 
-def _check(product: Product | None, wallet: Wallet, price) -> None:
+def _check(product: Product | None, wallet: Wallet, price: Decimal) -> Product:
+    """The product, if this wallet may buy it now; else the refusal."""
     if product is None:
         raise NotFound("Unknown product.")
     if product.state == ProductState.SOLD:
@@ -161,9 +163,10 @@ def _check(product: Product | None, wallet: Wallet, price) -> None:
         raise Conflict("This proxy is no longer available.", code="unavailable")
     if wallet.balance < price:
         raise PaymentRequired(f"Not enough balance: {wallet.balance} available, {price} needed.")
+    return product
 
 
-def _refusal(action: str, exc: DomainError, *, user: User, data: dict) -> None:
+def _refusal(action: str, exc: DomainError, *, user: User, data: dict[str, Any]) -> None:
     audit_record(
         action=action,
         target_type="product",
@@ -202,8 +205,9 @@ def proxy_purchase(
             wallet = wallet_lock(user_id=user.pk)
             if key and (existing := _replay(user, key, product_id)) is not None:
                 return existing, True
-            product = Product.objects.select_for_update().filter(pk=product_id).first()
-            _check(product, wallet, price)
+            product = _check(
+                Product.objects.select_for_update().filter(pk=product_id).first(), wallet, price
+            )
             with ProviderClient() as client:
                 try:
                     bought = _buy(client, product)
@@ -250,7 +254,9 @@ def proxy_purchase(
     return order, False
 
 
-def _batch_hash(product_ids: list[int] | None, quantity: int | None, filters: dict) -> str:
+def _batch_hash(
+    product_ids: list[int] | None, quantity: int | None, filters: dict[str, Any]
+) -> str:
     body = json.dumps(
         {"ids": product_ids, "quantity": quantity, "filters": filters}, sort_keys=True, default=str
     )
@@ -268,7 +274,7 @@ def _batch_replay(user: User, key: str, request_hash: str) -> PurchaseBatch | No
 
 
 def _batch_products(
-    product_ids: list[int] | None, quantity: int | None, filters: dict
+    product_ids: list[int] | None, quantity: int | None, filters: dict[str, Any]
 ) -> list[Product]:
     if product_ids is not None:
         products = list(
@@ -286,6 +292,7 @@ def _batch_products(
         .select_for_update(skip_locked=True)
         .order_by("id")[:quantity]
     )
+    assert quantity is not None  # the caller gives product_ids or a quantity
     if len(products) < quantity:
         raise Conflict(
             f"Only {len(products)} matching proxies are for sale, {quantity} asked.",
@@ -296,7 +303,7 @@ def _batch_products(
 
 def _undo_at_provider(
     client: ProviderClient, done: list[tuple[Product, BoughtProxy]], *, user: User, batch_ref: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Try to refund each already-bought proxy at the provider; record every attempt."""
     outcomes = []
     for product, bought in done:
@@ -349,7 +356,7 @@ def proxies_purchase_batch(
     wallet_for_user(user=user)
     batch_ref = new_reference("BAT-")
     failure: ProviderError | None = None
-    rollback: list[dict] = []
+    rollback: list[dict[str, Any]] = []
     try:
         with transaction.atomic():
             wallet = wallet_lock(user_id=user.pk)

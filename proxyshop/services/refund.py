@@ -13,7 +13,7 @@ the one-refund-entry-per-order constraint is the last line of defence.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -55,7 +55,7 @@ class _RefundOutcomeUnknown(Exception):
         self.error = error
 
 
-def refund_refusal(order: Order, *, now=None) -> str | None:
+def refund_refusal(order: Order, *, now: datetime | None = None) -> str | None:
     """Why this order cannot be refunded whatever the provider says, or None.
 
     A pending order may always be asked again: the request was made within the window, and

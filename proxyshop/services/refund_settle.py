@@ -8,8 +8,9 @@ order whatever runs at the same time.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -73,7 +74,11 @@ class RefundPending(Unavailable):
 
 
 def credit_refund(
-    order: Order, *, actor: User | None, reconciled: str = "", extra=None
+    order: Order,
+    *,
+    actor: User | None,
+    reconciled: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> LedgerEntry:
     """Credit the buyer and mark `order` REFUNDED. The caller holds the order's row lock and
     has seen it ACTIVE or REFUND_PENDING in the same transaction. `reconciled` names what
@@ -124,7 +129,7 @@ def credit_refund(
     return entry
 
 
-def reopen_wait_seconds(order: Order, *, now=None) -> int:
+def reopen_wait_seconds(order: Order, *, now: datetime | None = None) -> int:
     """Seconds until a pending order may be reopened (0: now): the provider may still be
     processing the lost request for `proxyshop.refund_check_after` after it was sent."""
     if order.refund_unknown_at is None:
@@ -142,7 +147,7 @@ def _still_pending(order: Order, outcome: ReconcileOutcome, check: str) -> Recon
     return outcome
 
 
-def _reopen(order: Order, *, actor: User | None, check: str, data: dict) -> None:
+def _reopen(order: Order, *, actor: User | None, check: str, data: dict[str, Any]) -> None:
     order.status = OrderStatus.ACTIVE
     order.refund_check = check[:300]
     order.refund_check_outcome = RefundCheck.REOPENED

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,8 +48,10 @@ SYNC_FIELDS = [
     "datestamp",
 ]
 
+T = TypeVar("T")
 
-def _values(item: ProviderItem) -> dict:
+
+def _values(item: ProviderItem) -> dict[str, Any]:
     return {
         "ip": item.ip,
         "country": item.country,
@@ -86,7 +90,7 @@ def _fetch(client: ProviderClient, *, page_size: int, country_code: str | None) 
     return fetched
 
 
-def _chunks(values: list, size: int):
+def _chunks(values: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -113,7 +117,7 @@ _PG_TYPES = {
 }
 
 
-def _insert(rows: list[dict]) -> None:
+def _insert(rows: list[dict[str, Any]]) -> None:
     """One INSERT per chunk. On PostgreSQL the rows travel as column arrays (unnest): Django's
     bulk_create compiles every value in Python and is several times slower at 10k rows."""
     if connection.vendor != "postgresql":
@@ -128,7 +132,7 @@ def _insert(rows: list[dict]) -> None:
         cursor.execute(sql, [[row[c] for row in rows] for c in columns])
 
 
-def _update(rows: list[dict]) -> None:
+def _update(rows: list[dict[str, Any]]) -> None:
     """One UPDATE … FROM unnest(…) per chunk; bulk_update's CASE WHEN grows quadratically."""
     if connection.vendor != "postgresql":
         Product.objects.bulk_update([Product(**row) for row in rows], list(rows[0])[1:])
@@ -158,8 +162,8 @@ def _apply(run: SyncRun, fetched: _Fetched, *, page_size: int, country_code: str
                 "proxy_id", "id", "state", *SYNC_FIELDS
             )
         }
-        inserts: list[dict] = []
-        updates: list[dict] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for proxy_id in chunk:
             values = _values(fetched.items[proxy_id])
             row = existing.get(proxy_id)
@@ -209,7 +213,7 @@ def proxies_sync(
     trigger: str = "beat",
     country_code: str | None = None,
     page_size: int | None = None,
-    actor=None,
+    actor: Any = None,
 ) -> SyncRun:
     """Fetch all online proxies (optionally of one country) and mirror them.
 
@@ -329,7 +333,7 @@ def _finish(run: SyncRun, started: float, *, error: str = "") -> None:
     notify(sync_finished, SyncRun, run_id=run.pk, succeeded=not error)
 
 
-def inventory_cleanup(*, actor=None) -> int:
+def inventory_cleanup(*, actor: Any = None) -> int:
     """Take off sale the proxies the provider reports offline, then delete every off-sale
     product that was never sold. Returns how many products left the inventory."""
     page_size = setting_get("proxyshop.sync_page_size")
