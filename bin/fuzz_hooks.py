@@ -32,6 +32,6 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             if name in body:
                 body[name] = safe
     elif path == SETTING_PATH and isinstance(body, dict):
-        key = body.get("key")
-        if isinstance(key, str) and key in LOCKOUT_SETTINGS:
-            body["value"] = LOCKOUT_SETTINGS[key]
+        setting = body.get("key")
+        if isinstance(setting, str) and setting in LOCKOUT_SETTINGS:
+            body["value"] = LOCKOUT_SETTINGS[setting]
