@@ -1,22 +1,25 @@
 """Writing and verifying the keyed, hash-chained audit log.
 
-Each row's `hash` is HMAC-SHA256, under a key of AUDIT_KEYS (never stored in the database), of
-the previous row's hash and the row's own canonical text; the row records the id of the key
-that chained it (`key_id`). Somebody who can write the database but does not hold the key can
-neither alter a row nor remove one and recompute the hashes after it. The chain head row holds
-the newest hash and a keyed seal of it, so that removing the newest rows and copying the hash
-of the row before them into the head does not verify either. An operator can also keep the
-head elsewhere (`manage.py audit_checkpoint`) and prove later that the log still extends it
+Each row's `hash` is SHA-256 of the previous row's hash and the row's *tag*: HMAC-SHA256 of the
+row's canonical text under a key of AUDIT_KEYS. The tag is never stored; the row records the id
+of the key that made it (`key_id`). Verification, which holds the key, recomputes every tag.
+Somebody who can write the database but does not hold the key can neither alter a row nor
+remove, insert or reorder rows and recompute the hashes after them: each link needs the tag of
+the row after it. The chain head row holds the newest hash and a seal made from the newest
+row's tag, so that removing the newest rows and copying the hash of the row before them into
+the head does not verify either. An operator can also keep the head elsewhere
+(`manage.py audit_checkpoint`) and prove later that the log still extends it
 (`manage.py verify_audit_log --checkpoint FILE`).
 
-Rows chained before the chain was keyed (`key_id` empty) hash with plain SHA-256; they can only
-form the start of the chain, and the first keyed row (migration core 0005 appended one) binds
-them: rewriting them changes the hash the keyed rows chain from (docs/decisions.md).
+The key stays in Python: an append computes the tag and sends it with the event; PostgreSQL
+chains it in one statement that updates the head row (whose lock orders concurrent writers and
+is held only to the end of the writing transaction) and inserts the event.
 
-On PostgreSQL an append locks the head row (held to the end of the writing transaction, so the
-chain follows commit order), computes the HMAC in Python and writes the head and the event in
-one statement. A row written inside a transaction that rolls back disappears with it: record
-refusals outside the failing transaction.
+Rows chained before the chain was keyed (`key_id` empty) hash their canonical text itself; they
+can only form the start of the chain, and the first keyed row (migration core 0005 appended
+one) binds them: rewriting them changes the hash the keyed rows chain from (docs/decisions.md).
+A row written inside a transaction that rolls back disappears with it: record refusals outside
+the failing transaction.
 """
 
 from __future__ import annotations
@@ -77,27 +80,34 @@ def _reset(**kwargs: Any) -> None:
 setting_changed.connect(_reset)
 
 
+def event_tag(canonical: str, key_id: str) -> str | None:
+    """The keyed tag of a row's canonical text (None when AUDIT_KEYS lacks the key); for an
+    unkeyed row of before, the canonical text itself."""
+    if key_id == UNKEYED:
+        return canonical
+    key = _keyring()[1].get(key_id)
+    return None if key is None else hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def link_hash(prev_hash: str, tag: str) -> str:
+    """A row's hash: SHA-256 of the previous hash and its tag (the append's SQL computes the
+    same: encode(sha256(convert_to(prev || tag, 'UTF8')), 'hex'))."""
+    return hashlib.sha256((prev_hash + tag).encode()).hexdigest()
+
+
+def head_seal(head_hash: str, tag: str) -> str:
+    """The chain head's seal: made from the newest row's tag, which only a key holder knows."""
+    return hashlib.sha256((_SEAL_PREFIX + head_hash + tag).encode()).hexdigest()
+
+
+_SEAL_PREFIX = "audit-chain-head:"
+
+
 def chain_hash(prev_hash: str, canonical: str, key_id: str) -> str | None:
     """The hash a row with this canonical text, chained after `prev_hash` with the key
     `key_id`, must carry; None when AUDIT_KEYS does not hold that key."""
-    message = (prev_hash + canonical).encode()
-    if key_id == UNKEYED:
-        return hashlib.sha256(message).hexdigest()
-    key = _keyring()[1].get(key_id)
-    return None if key is None else _mac(key, message)
-
-
-def head_seal(head_hash: str, key_id: str) -> str | None:
-    """The chain head's keyed seal of its hash (None: key not held, or an unkeyed row)."""
-    key = _keyring()[1].get(key_id)
-    return None if key is None else _mac(key, _SEAL_PREFIX + head_hash.encode())
-
-
-_SEAL_PREFIX = b"audit-chain-head:"
-
-
-def _mac(key: bytes, message: bytes) -> str:
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    tag = event_tag(canonical, key_id)
+    return None if tag is None else link_hash(prev_hash, tag)
 
 
 def audit_hmac(value: str | bytes) -> str:
@@ -142,14 +152,22 @@ def event_hash(event: Any, prev_hash: str) -> str | None:
     return chain_hash(prev_hash, _canonical(event), getattr(event, "key_id", UNKEYED))
 
 
+def tag_event(event: Any) -> str:
+    """Sets the event's key id to the newest key's and answers its tag (for statements that
+    chain it in SQL: `append_params`)."""
+    event.key_id = _keyring()[0]
+    tag = event_tag(_canonical(event), event.key_id)
+    assert tag is not None  # the newest key is always held
+    return tag
+
+
 def chain_event(event: Any, prev_hash: str) -> str:
-    """Chain `event` after `prev_hash` with the newest key: sets its key id, prev_hash and
-    hash; answers the head's seal of the new hash."""
-    key_id, keys = _keyring()
-    event.key_id = key_id
+    """Chain `event` after `prev_hash` in Python (SQLite, migrations): sets its key id,
+    prev_hash and hash; answers the head's seal."""
+    tag = tag_event(event)
     event.prev_hash = prev_hash
-    event.hash = _mac(keys[key_id], (prev_hash + _canonical(event)).encode())
-    return _mac(keys[key_id], _SEAL_PREFIX + event.hash.encode())
+    event.hash = link_hash(prev_hash, tag)
+    return head_seal(event.hash, tag)
 
 
 def audit_event(
@@ -220,76 +238,73 @@ def audit_record(*, durable: bool = True, **fields: Any) -> AuditEvent:
     return event
 
 
-# The head row's lock orders concurrent writers; it is held to the end of the writing
-# transaction, so the chain follows commit order. The asynchronous-commit variant sets
-# synchronous_commit for this transaction only (set_config(..., true)).
-LOCK_HEAD_SQL = "SELECT hash FROM secrets_app_auditchainhead WHERE id = 1 FOR UPDATE"
-_LOCK_HEAD_ASYNC_SQL = (
-    "SELECT hash, set_config('synchronous_commit', 'off', true) "
-    "FROM secrets_app_auditchainhead WHERE id = 1 FOR UPDATE"
-)
-# Writes the new head and inserts the event in one statement. Parameters are typed (the
-# statement is prepared, see core/db.py) and named as `append_params` names them. The guard on
-# the head's hash holds under the lock; were it ever false, nothing is written and the caller
-# raises.
-_APPEND_SQL = """
-WITH head AS (
+# One statement: the UPDATE takes the head row's lock (held to the end of the writing
+# transaction, so the chain follows commit order), chains the tag exactly as `link_hash` does and
+# seals the new head as `head_seal` does; the INSERT stores the event with the hashes. Parameters
+# are typed (the statement is prepared, see core/db.py) and named as `append_params` names them;
+# statements that write more than the event embed it (`APPEND_HEAD_CTE`, `APPEND_INSERT`). The
+# `{options}` slot takes the asynchronous-commit variant: set_config(..., true) is local to this
+# statement's own transaction.
+APPEND_HEAD_CTE = """head AS (
     UPDATE secrets_app_auditchainhead
-       SET prev_hash = hash, hash = %(hash)s::text, seal = %(seal)s::text
-     WHERE id = 1 AND hash = %(prev_hash)s::text
-    RETURNING 1
-)
-INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip, request_id,
-                                    action, target_type, target, outcome, data, key_id,
-                                    prev_hash, hash)
+       SET prev_hash = hash,
+           hash = encode(sha256(convert_to(hash || %(tag)s::text, 'UTF8')), 'hex'),
+           seal = encode(sha256(convert_to(
+               %(seal_prefix)s::text
+               || encode(sha256(convert_to(hash || %(tag)s::text, 'UTF8')), 'hex')
+               || %(tag)s::text, 'UTF8')), 'hex')
+     WHERE id = 1
+    RETURNING prev_hash, hash
+)"""
+APPEND_INSERT = """INSERT INTO secrets_app_auditevent (created_at, actor_id, actor, accessor, ip,
+                                    request_id, action, target_type, target, outcome, data,
+                                    key_id, prev_hash, hash)
 SELECT %(event_at)s::timestamptz, %(actor_id)s::bigint, %(actor)s::text, %(accessor)s::text,
        %(ip)s::text, %(request_id)s::text, %(action)s::text, %(target_type)s::text,
        %(target)s::text, %(outcome)s::text, %(data)s::jsonb, %(key_id)s::text,
-       %(prev_hash)s::text, %(hash)s::text
-  FROM head
-RETURNING id
+       head.prev_hash, head.hash
+  FROM head"""
+_APPEND_TEMPLATE = f"""
+WITH {{options}}{APPEND_HEAD_CTE}
+{APPEND_INSERT}{{join}}
+RETURNING id, prev_hash, hash
 """
+_APPEND_SQL = _APPEND_TEMPLATE.format(options="", join="")
+_APPEND_ASYNC_SQL = _APPEND_TEMPLATE.format(
+    options="options AS (SELECT set_config('synchronous_commit', 'off', true)),\n     ",
+    join=" CROSS JOIN options",
+)
 
 
-def append_params(event: AuditEvent, seal: str) -> dict[str, Any]:
-    """The named parameters of `_APPEND_SQL`: the chained event's columns and the head's seal."""
+def append_params(event: AuditEvent) -> dict[str, Any]:
+    """The named parameters of an append: the event's columns, its key id and its tag."""
+    tag = tag_event(event)
     params = {name: getattr(event, name) for name in EVENT_FIELDS}
     params["event_at"] = params.pop("created_at")
     params["data"] = json.dumps(event.data, cls=DjangoJSONEncoder)
-    params.update(key_id=event.key_id, prev_hash=event.prev_hash, hash=event.hash, seal=seal)
+    params.update(key_id=event.key_id, tag=tag, seal_prefix=_SEAL_PREFIX)
     return params
 
 
-def append_after_locked_head(event: AuditEvent, head_hash: str, cursor: Any) -> AuditEvent:
-    """Chain and insert `event` in the transaction that holds the head row's lock, whose hash
-    is `head_hash` (for statements that take the lock themselves, as the secret write does)."""
-    seal = chain_event(event, head_hash)
-    cursor.execute(_APPEND_SQL, append_params(event, seal))
-    row = cursor.fetchone()
-    if row is None:  # the head moved under its lock: never write an event off the chain
-        raise RuntimeError("the audit chain head changed while locked")
-    event.id = row[0]
+def _append_postgresql(event: AuditEvent, *, durable: bool = True) -> AuditEvent:
+    asynchronous = not durable and connection.get_autocommit() and not connection.in_atomic_block
+    sql = _APPEND_ASYNC_SQL if asynchronous else _APPEND_SQL
+    params = append_params(event)
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:  # no head yet (fresh database, or tables flushed): start it from the log
+            ensure_chain_head(cursor)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    event.id, event.prev_hash, event.hash = row
     event._state.adding = False
     event._state.db = connection.alias
     return event
 
 
-def _append_postgresql(event: AuditEvent, *, durable: bool = True) -> AuditEvent:
-    asynchronous = not durable and connection.get_autocommit() and not connection.in_atomic_block
-    lock_sql = _LOCK_HEAD_ASYNC_SQL if asynchronous else LOCK_HEAD_SQL
-    # Inside a caller's transaction no savepoint is needed: the append is its last step or
-    # rolls back with it.
-    with transaction.atomic(savepoint=False), hot_cursor() as cursor:
-        cursor.execute(lock_sql)
-        row = cursor.fetchone()
-        if row is None:  # no head yet (fresh database, or tables flushed): start it from the log
-            _create_head(cursor)
-            cursor.execute(lock_sql)
-            row = cursor.fetchone()
-        return append_after_locked_head(event, row[0], cursor)
-
-
-def _create_head(cursor: Any) -> None:
+def ensure_chain_head(cursor: Any) -> None:
+    """Create the head row if it is missing, from the newest row of the log."""
     cursor.execute(
         "INSERT INTO secrets_app_auditchainhead (id, prev_hash, hash, seal) "
         "SELECT 1, '', coalesce((SELECT hash FROM secrets_app_auditevent "
@@ -341,10 +356,9 @@ def audit_verify(
         boundary = list(start)
         if boundary:  # more rows than the tail: begin after the row before the window
             last_id = boundary[0]
-            walk.prev, walk.prev_key_id = AuditEvent.objects.values_list("hash", "key_id").get(
-                id=last_id
-            )
-            walk.keyed = walk.prev_key_id != UNKEYED
+            before = AuditEvent.objects.values_list(*_CHAIN_FIELDS, named=True).get(id=last_id)
+            walk.prev, walk.keyed = before.hash, before.key_id != UNKEYED
+            walk.prev_tag = event_tag(_canonical(before), before.key_id)
     try:
         while True:
             # Named rows: lighter than model instances, read by attribute like them.
@@ -369,7 +383,7 @@ class _Walk:
 
     def __init__(self, checkpoint: dict[str, Any] | None) -> None:
         self.prev = GENESIS
-        self.prev_key_id = UNKEYED
+        self.prev_tag: str | None = None  # the tag of the row whose hash is `prev`
         self.keyed = False  # a keyed row was seen: no unkeyed row may follow
         self.checked = 0
         self.checkpoint = checkpoint
@@ -391,19 +405,19 @@ class _Walk:
                 "it is chained without a key after keyed rows "
                 "(rewritten by someone who does not hold the audit key)",
             )
-        expected = event_hash(event, self.prev)
-        if expected is None:
+        tag = event_tag(_canonical(event), event.key_id)
+        if tag is None:
             raise _Broken(
                 event.id,
                 f"it was chained with key {event.key_id}, which AUDIT_KEYS does not hold "
                 "(keep retired keys listed while rows chained with them must verify)",
             )
-        if not hmac.compare_digest(expected, event.hash):
+        if not hmac.compare_digest(link_hash(self.prev, tag), event.hash):
             raise _Broken(
                 event.id, "its content was altered (its hash does not verify under its key)"
             )
         self.keyed = self.keyed or event.key_id != UNKEYED
-        self.prev, self.prev_key_id = event.hash, event.key_id
+        self.prev, self.prev_tag = event.hash, tag
         self.checked += 1
 
     def _check_checkpoint(self, event: Any) -> None:
@@ -462,8 +476,9 @@ class _Walk:
             )
         if self.prev == GENESIS:
             return
-        expected = head_seal(head_hash, self.prev_key_id)
-        if expected is None or not hmac.compare_digest(expected, seal):
+        if self.prev_tag is None or not hmac.compare_digest(
+            head_seal(head_hash, self.prev_tag), seal
+        ):
             raise _Broken(
                 last_id,
                 "the chain head's seal does not verify (the newest rows were removed and the "
