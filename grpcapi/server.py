@@ -98,7 +98,9 @@ class Platform:
     """The running servers of one process and what they share."""
 
     servers: list[grpc.Server]
-    ports: dict[str, int]  # address asked → port bound (useful with port 0)
+    # port bound (useful with port 0): under GRPC_ADDR's address for the main server, under
+    # the service's name for a per-service one
+    ports: dict[str, int]
     health: HealthPoller
     hub: Any
     executor: futures.ThreadPoolExecutor
@@ -169,23 +171,23 @@ def build(
     servers: list[grpc.Server] = []
     ports: dict[str, int] = {}
 
-    def bind(server: grpc.Server, address: str) -> None:
+    def bind(server: grpc.Server, address: str, key: str) -> None:
         if credentials is not None:
             port = server.add_secure_port(address, credentials)
         else:
             port = server.add_insecure_port(address)
         if not port:
             raise RuntimeError(f"cannot listen on {address}")
-        ports[address] = port
+        ports[key] = port
 
     main = server_for(items)
-    bind(main, addr)
+    bind(main, addr, addr)
     servers.append(main)
     for item in items:
         address = service_addrs.get(item.name, "")
         if address and address != addr:
             extra = server_for([item])
-            bind(extra, address)
+            bind(extra, address, item.name)
             servers.append(extra)
     health.start()
     hub.start()
