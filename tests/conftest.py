@@ -9,10 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from fakes.http import FakeHTTPServer
 from tests.factories import UserFactory
+
+# The live server's listen backlog is Django's 10: the concurrency tests open 30 and more
+# connections at once, which a loaded machine answers with "connection reset" instead of a queue.
+WSGIServer.request_queue_size = 128
 
 
 @pytest.fixture(autouse=True, scope="session")

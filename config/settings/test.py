@@ -19,6 +19,9 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", _TEST_DB)}
 # Tests open and close a connection per request unless a test asks for persistent ones (the
 # database outage test runs gunicorn with DB_CONN_MAX_AGE).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)  # noqa: F405
+# The stock backend but a cheaper flush between transactional tests (tests/pgbackend/base.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.pgbackend"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "pftest")  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
