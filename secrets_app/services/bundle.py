@@ -42,6 +42,7 @@ FORMAT = "platform-secrets-bundle"
 # 2: secret ids, authorship (usernames) and timestamps to the microsecond. 1 is still read.
 BUNDLE_VERSION = 2
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+CHUNK = 1000  # rows per statement of the import
 
 
 class _ExactJSONEncoder(DjangoJSONEncoder):
@@ -226,23 +227,25 @@ def _restore(data: dict, *, overwrite: bool) -> dict:
     users = {
         u.get_username(): u for u in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": names})
     }
-    created = skipped = replaced = 0
+    existing: dict[str, uuid.UUID] = {}
+    paths = [item["path"] for item in items]
+    for chunk in range(0, len(paths), CHUNK):
+        rows = Secret.objects.select_for_update().filter(path__in=paths[chunk : chunk + CHUNK])
+        existing.update(rows.values_list("path", "id"))
+    if overwrite:
+        replaced_ids = list(existing.values())
+        for chunk in range(0, len(replaced_ids), CHUNK):
+            Secret.objects.filter(id__in=replaced_ids[chunk : chunk + CHUNK]).delete()
     remapped: list[str] = []
+    secrets, versions = [], []
     for item in items:
-        existing = Secret.objects.select_for_update().filter(path=item["path"]).first()
-        if existing is not None and not overwrite:
-            skipped += 1
+        if item["path"] in existing and not overwrite:
             continue
-        if existing is not None:
-            existing.delete()
-            replaced += 1
-        else:
-            created += 1
         secret_id = item.get("id")
         if secret_id and owner_of.get(secret_id, item["path"]) != item["path"]:
             remapped.append(item["path"])
             secret_id = None
-        secret = Secret.objects.create(
+        secret = Secret(
             id=uuid.UUID(secret_id) if secret_id else uuid.uuid4(),
             path=item["path"],
             metadata=item["metadata"],
@@ -256,20 +259,22 @@ def _restore(data: dict, *, overwrite: bool) -> dict:
             updated_at=_dt(item["updated_at"]),
             created_by=users.get(item.get("created_by")),
         )
-        SecretVersion.objects.bulk_create(
-            [
-                SecretVersion(
-                    secret=secret,
-                    version=v["version"],
-                    value=v["value"],
-                    created_at=_dt(v["created_at"]),
-                    created_by=users.get(v.get("created_by")),
-                    deletion_time=_dt(v["deletion_time"]),
-                    destroyed=v["destroyed"],
-                )
-                for v in item["versions"]
-            ]
-        )
+        secrets.append(secret)
+        versions += [
+            SecretVersion(
+                secret=secret,
+                version=v["version"],
+                value=v["value"],
+                created_at=_dt(v["created_at"]),
+                created_by=users.get(v.get("created_by")),
+                deletion_time=_dt(v["deletion_time"]),
+                destroyed=v["destroyed"],
+            )
+            for v in item["versions"]
+        ]
+    Secret.objects.bulk_create(secrets, batch_size=CHUNK)
+    SecretVersion.objects.bulk_create(versions, batch_size=CHUNK)
+    replaced = len(existing) if overwrite else 0
     for policy in data.get("policies", []):
         Policy.objects.update_or_create(
             name=policy["name"],
@@ -281,9 +286,9 @@ def _restore(data: dict, *, overwrite: bool) -> dict:
             },
         )
     return {
-        "created": created,
+        "created": len(secrets) - replaced,
         "replaced": replaced,
-        "skipped": skipped,
+        "skipped": 0 if overwrite else len(existing),
         "policies": len(data.get("policies", [])),
         "remapped": remapped,
         "authors_missing": sorted(names - set(users)),
