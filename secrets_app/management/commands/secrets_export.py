@@ -1,4 +1,5 @@
-"""Write an encrypted bundle of the secrets store (for backup or migration)."""
+"""Write an encrypted bundle of the secrets store (for backup or migration), read in one
+snapshot: secrets being written meanwhile are in it entirely or not at all."""
 
 import getpass
 import os
@@ -22,7 +23,10 @@ def passphrase_from(options) -> str:
 
 
 class Command(BaseCommand):
-    help = "Export every secret (all kept versions) and policy into a passphrase-encrypted bundle."
+    help = (
+        "Export every secret (all kept versions, ids, authors) and policy into a "
+        "passphrase-encrypted bundle, read in one consistent snapshot (safe under write load)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("output", help="file to write the bundle to")
