@@ -172,8 +172,7 @@ class MetadataView(_KVView):
                 "deletion_time": rfc3339(v.deletion_time),
                 "destroyed": v.destroyed,
             }
-            # Set by secret_metadata_read (an attribute the model does not declare).
-            for v in secret.version_list  # type: ignore[attr-defined]
+            for v in secret.version_list
         }
         return self.ok(
             data={

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -54,7 +54,7 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.is_superuser and self.role != Role.ADMIN and self._state.adding:
             self.role = Role.ADMIN
         self.is_staff = self.role in (Role.ADMIN, Role.OPERATOR)

@@ -36,6 +36,8 @@ class Secret(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not a column: every kept version, newest first, set by secret_metadata_read.
+    version_list: list[SecretVersion]
 
     class Meta:
         # Prefix lookups (path__startswith) use the LIKE index PostgreSQL gets with the unique

@@ -54,7 +54,7 @@ class _ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _key(passphrase: str, salt: bytes, params: dict) -> bytes:
+def _key(passphrase: str, salt: bytes, params: dict[str, Any]) -> bytes:
     if len(passphrase) < 8:
         raise InvalidArgument("the passphrase needs at least 8 characters.", field="passphrase")
     kdf = Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"])
@@ -81,7 +81,7 @@ def _snapshot() -> Iterator[None]:
         yield
 
 
-def _secret_items(prefix: str) -> list[dict]:
+def _secret_items(prefix: str) -> list[dict[str, Any]]:
     versions = SecretVersion.objects.select_related("created_by").order_by("version")
     qs = (
         Secret.objects.filter(path__startswith=prefix)
@@ -153,14 +153,14 @@ def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_e
     ).encode()
 
 
-def _decrypt_bundle(bundle: bytes, passphrase: str) -> dict:
+def _decrypt_bundle(bundle: bytes, passphrase: str) -> dict[str, Any]:
     try:
         outer = json.loads(bundle)
         assert outer.get("format") == FORMAT
         kdf = outer["kdf"]
         salt = base64.b64decode(kdf["salt"])
         key = _key(passphrase, salt, {"n": kdf["n"], "r": kdf["r"], "p": kdf["p"]})
-        data = json.loads(Fernet(key).decrypt(outer["ciphertext"].encode()))
+        data: dict[str, Any] = json.loads(Fernet(key).decrypt(outer["ciphertext"].encode()))
         assert isinstance(data.get("secrets"), list)
         for item in data["secrets"]:
             assert isinstance(item["path"], str) and isinstance(item["versions"], list)
@@ -184,7 +184,7 @@ def secrets_import(
     overwrite: bool = False,
     repair: bool = False,
     actor: Any = "secrets_import",
-) -> dict:
+) -> dict[str, Any]:
     """Restore a bundle: secrets keep their ids, paths, version numbers, metadata, timestamps
     (to the microsecond) and authors (matched by username; an author unknown here is left
     empty and named in the result). An existing path is skipped unless `overwrite` (then
@@ -214,7 +214,7 @@ def secrets_import(
     return result
 
 
-def _restore(data: dict, *, overwrite: bool) -> dict:
+def _restore(data: dict[str, Any], *, overwrite: bool) -> dict[str, Any]:
     items = data["secrets"]
     ids = {item["id"] for item in items if item.get("id")}
     owner_of = {
@@ -245,7 +245,8 @@ def _restore(data: dict, *, overwrite: bool) -> dict:
         if secret_id and owner_of.get(secret_id, item["path"]) != item["path"]:
             remapped.append(item["path"])
             secret_id = None
-        secret = Secret(
+        # The export writes every timestamp; a missing one fails the insert (NOT NULL).
+        secret = Secret(  # type: ignore[misc]
             id=uuid.UUID(secret_id) if secret_id else uuid.uuid4(),
             path=item["path"],
             metadata=item["metadata"],
@@ -261,7 +262,7 @@ def _restore(data: dict, *, overwrite: bool) -> dict:
         )
         secrets.append(secret)
         versions += [
-            SecretVersion(
+            SecretVersion(  # type: ignore[misc]  # as above: created_at is always written
                 secret=secret,
                 version=v["version"],
                 value=v["value"],

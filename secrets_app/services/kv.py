@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from core.audit import audit_hmac
@@ -71,7 +71,7 @@ def secret_write(
     *,
     path: str,
     value: Any,
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
     ttl: Any = None,
     cas: int | None = None,
     user: Any,
@@ -161,7 +161,7 @@ def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
     This is the hot path of every read: the SQL is built once per (lookup column, version
     given) and rows are decoded with the fields' own converters (decryption included), which
     skips the ORM's per-call query compilation (~1 ms of a ~2 ms read query)."""
-    ((lookup, value),) = where.children
+    ((lookup, value),) = cast("list[tuple[str, Any]]", where.children)  # one lookup
     column = "path" if lookup.endswith("path") else "id"
     sql = _read_sql(column, bool(version))  # version 0 or None: the current one
     params = [value, version] if version else [value]
@@ -179,21 +179,25 @@ def _fetch_version(where: Q, version: int | None) -> SecretVersion | None:
 
 
 @functools.cache
-def _read_fields() -> tuple[tuple, tuple]:
+def _read_fields() -> tuple[tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
     return tuple(Secret._meta.concrete_fields), tuple(SecretVersion._meta.concrete_fields)
 
 
 @functools.cache
-def _read_names() -> tuple[tuple, tuple]:
-    return tuple(tuple(f.attname for f in fields) for fields in _read_fields())
+def _read_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    secret_fields, version_fields = _read_fields()
+    return tuple(f.attname for f in secret_fields), tuple(f.attname for f in version_fields)
 
 
 @functools.cache
 def _read_sql(column: str, with_version: bool) -> str:
     secret_fields, version_fields = _read_fields()
-    columns = [f"v.{connection.ops.quote_name(f.column)}" for f in version_fields] + [
-        f"s.{connection.ops.quote_name(f.column)}" for f in secret_fields
-    ]
+
+    def quoted(field: Field[Any, Any]) -> str:
+        assert field.column is not None  # a concrete field has its column
+        return connection.ops.quote_name(field.column)
+
+    columns = [f"v.{quoted(f)}" for f in version_fields] + [f"s.{quoted(f)}" for f in secret_fields]
     version_match = "v.version = %s" if with_version else "v.version = s.current_version"
     return (
         f"SELECT {', '.join(columns)} FROM {SecretVersion._meta.db_table} v "  # noqa: S608

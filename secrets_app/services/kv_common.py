@@ -27,7 +27,16 @@ def accessor_of(context: Any) -> str:
     return getattr(context, "accessor", "") or ""
 
 
-def kv_audit(action: str, path: str, *, user, context, outcome=None, read=False, **data) -> None:
+def kv_audit(
+    action: str,
+    path: str,
+    *,
+    user: Any,
+    context: Any,
+    outcome: str | None = None,
+    read: bool = False,
+    **data: Any,
+) -> None:
     """`read=True`: a read-only call, audited durably only if `audit.durable_reads` says so."""
     audit_record(
         action=action,

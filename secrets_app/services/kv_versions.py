@@ -87,7 +87,7 @@ def secret_metadata_update(
     max_versions: int | None = None,
     cas_required: bool | None = None,
     delete_version_after: Any = None,
-    custom_metadata: dict | None = None,
+    custom_metadata: dict[str, Any] | None = None,
     user: Any,
     context: Any,
 ) -> Secret:

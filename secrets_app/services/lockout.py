@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import unicodedata
 from contextvars import ContextVar
+from typing import Any
 
 from django.core.cache import cache
 
@@ -55,7 +56,7 @@ def _keys(username: str, ip: str) -> list[str]:
     return [f"lockout:pair:{account}:{ip}", f"lockout:user:{account}", f"lockout:ip:{ip}"]
 
 
-def _config() -> dict:
+def _config() -> dict[str, Any]:
     values = settings_get_many(
         [
             "security.lockout_threshold",
@@ -132,7 +133,7 @@ def login_refusal_forget() -> None:
     _REFUSED.set("")
 
 
-def lockout_state(*, username: str = "", ip: str = "") -> dict:
+def lockout_state(*, username: str = "", ip: str = "") -> dict[str, Any]:
     """Failures counted now, for the admin: the account's (all addresses) and the address's."""
     config = _config()
     pair, account, address = _keys(username, ip)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.cache import cache
 from django.db import transaction
@@ -54,7 +54,7 @@ SYS_PREFIX = "sys/"
 @dataclass(frozen=True)
 class Rule:
     glob: str
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     capabilities: frozenset[str]
 
     @property
@@ -70,10 +70,12 @@ _OPERATOR_RULES = [
     {"path": "sys/settings", "capabilities": ["read"]},
     {"path": "sys/shop/refunds", "capabilities": ["update"]},
 ]
-BUILTIN_POLICIES = {OPERATOR: {"rules": _OPERATOR_RULES, "roles": ["operator", "admin"]}}
+BUILTIN_POLICIES: dict[str, dict[str, Any]] = {
+    OPERATOR: {"rules": _OPERATOR_RULES, "roles": ["operator", "admin"]}
+}
 
 
-def compile_glob(glob: str) -> re.Pattern:
+def compile_glob(glob: str) -> re.Pattern[str]:
     out = []
     for char in glob:
         if char == "*":
@@ -85,7 +87,7 @@ def compile_glob(glob: str) -> re.Pattern:
     return re.compile("".join(out) + r"\Z")
 
 
-def validate_rules(rules: Any) -> list[dict]:
+def validate_rules(rules: Any) -> list[dict[str, Any]]:
     """Normalise a rules list; raises InvalidArgument naming the bad entry."""
     if not isinstance(rules, list):
         raise InvalidArgument("rules must be a list of {path, capabilities}.", field="rules")
@@ -109,7 +111,7 @@ def _outage_generation(exc: BaseException) -> str:
     return "outage:" + uuid.uuid4().hex
 
 
-def _cached_many(keys: list[str]) -> dict:
+def _cached_many(keys: list[str]) -> dict[str, Any]:
     try:
         return cache.get_many(keys)
     except OUTAGE_ERRORS as exc:
@@ -124,7 +126,7 @@ def _generation() -> str:
 
 
 def _shared_generation() -> str:
-    gen = cache.get(_GEN_KEY)
+    gen: str | None = cache.get(_GEN_KEY)
     if gen is None:
         gen = uuid.uuid4().hex
         if not cache.add(_GEN_KEY, gen, timeout=None):
@@ -137,7 +139,7 @@ def policies_changed() -> None:
     cache.set(_GEN_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def _on_change(*args, **kwargs) -> None:
+def _on_change(*args: Any, **kwargs: Any) -> None:
     policies_changed()
     transaction.on_commit(policies_changed)
 
@@ -157,9 +159,14 @@ def _rules(raw: Any) -> dict[str, list[Rule]]:
     return out
 
 
-def _compiled(gen: str) -> dict[str, dict]:
+class CompiledPolicy(TypedDict):
+    rules: dict[str, list[Rule]]  # by namespace
+    roles: set[str]
+
+
+def _compiled(gen: str) -> dict[str, CompiledPolicy]:
     if _local["gen"] != gen:
-        loaded = {
+        loaded: dict[str, CompiledPolicy] = {
             name: {"rules": _rules(p["rules"]), "roles": set(p["roles"])}
             for name, p in BUILTIN_POLICIES.items()
         }
@@ -167,7 +174,8 @@ def _compiled(gen: str) -> dict[str, dict]:
             loaded[policy.name] = {"rules": _rules(policy.rules), "roles": set(policy.roles or [])}
         _local["policies"] = loaded
         _local["gen"] = gen
-    return _local["policies"]
+    policies: dict[str, CompiledPolicy] = _local["policies"]
+    return policies
 
 
 def attached_policy_names(
@@ -297,7 +305,9 @@ def audit_refusal(*, user: Any, context: Any, path: str, capability: str) -> Non
     )
 
 
-def policy_test(*, path: str, capability: str, user: Any = None, token: Any = None) -> dict:
+def policy_test(
+    *, path: str, capability: str, user: Any = None, token: Any = None
+) -> dict[str, Any]:
     """The admin's path tester: may this user or this token (a Token row) do it?"""
     if token is not None:
         from .tokens import TokenContext
@@ -332,7 +342,7 @@ def policy_save(
     name: str,
     rules: Any,
     description: str = "",
-    roles: list | None = None,
+    roles: list[str] | None = None,
     actor: Any = None,
 ) -> Policy:
     """Create or replace a policy (audited). `root` and `operator` are built in and cannot be

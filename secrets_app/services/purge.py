@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from ..models import Secret, WrappedSecret
 WRAP_HISTORY = timedelta(days=30)
 
 
-def secrets_purge_expired(*, actor: str = "purge_expired") -> dict:
+def secrets_purge_expired(*, actor: str = "purge_expired") -> dict[str, Any]:
     """Delete expired secrets (all versions) and erase the values of expired wraps. Reads already
     treat these as missing; this reclaims the rows. Returns counts; audited when it did work."""
     now = timezone.now()

@@ -3,6 +3,7 @@ under the lockout (services/lockout.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -111,7 +112,7 @@ def user_delete(*, username: str, actor: Any = None) -> None:
 # --- login ------------------------------------------------------------------------------------
 
 
-def login_attempt_checked(*, username: str, ip: str, check) -> Any:
+def login_attempt_checked(*, username: str, ip: str, check: Callable[[], Any]) -> Any:
     """Run one password check (`check()` → user or None) under the lockout
     (services/lockout.py): "locked" when a limit refuses the attempt (the check is not run),
     else the user or None. The attempt is reserved before the check, so parallel guesses check

@@ -103,7 +103,7 @@ def wrap_unwrap(*, raw_token: str) -> Any:
     with transaction.atomic():
         wrap = WrappedSecret.objects.select_for_update().filter(token_hash=digest).first()
         usable = wrap is not None and wrap.unwrapped_at is None and wrap.expires_at > timezone.now()
-        if usable:
+        if wrap is not None and usable:
             value = wrap.value
             wrap.value = None
             wrap.unwrapped_at = timezone.now()

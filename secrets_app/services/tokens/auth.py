@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
@@ -16,8 +18,9 @@ from ...models import Token, User
 from .common import STATE_PREFIX, TOMBSTONE_PREFIX, TokenContext, TokenRefused, hash_token
 
 
-def _state_of(token: Token) -> dict:
+def _state_of(token: Token) -> dict[str, Any]:
     user = token.user
+    client = None if token.client_id is None else token.client
     return {
         "token_id": str(token.pk),
         "accessor": token.accessor,
@@ -33,10 +36,10 @@ def _state_of(token: Token) -> dict:
         # client's tokens stop working and a narrowed client narrows its tokens
         # (signals.forget_client_tokens drops this cached copy when the client changes).
         "client": None
-        if token.client_id is None
+        if client is None
         else {
-            "active": token.client.is_active,
-            "policies": list(token.client.allowed_policies or []) or None,
+            "active": client.is_active,
+            "policies": list(client.allowed_policies or []) or None,
         },
         "user": {
             "id": user.pk,
@@ -48,7 +51,7 @@ def _state_of(token: Token) -> dict:
     }
 
 
-def _user_from_state(data: dict) -> User:
+def _user_from_state(data: dict[str, Any]) -> User:
     user = User(
         id=data["id"],
         username=data["username"],
@@ -130,7 +133,7 @@ def token_authenticate(
     return _user_from_state(state["user"]), context
 
 
-def _refuse(reason: str, state: dict | None, ip: str, audit: bool) -> None:
+def _refuse(reason: str, state: dict[str, Any] | None, ip: str, audit: bool) -> None:
     if audit and state is not None:
         audit_record(
             action="token.refused",

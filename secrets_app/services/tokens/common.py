@@ -105,7 +105,7 @@ class IssuedToken:
     access_token: str
     refresh_token: str | None = None
 
-    def as_oauth(self) -> dict:
+    def as_oauth(self) -> dict[str, Any]:
         token = self.token
         expires_in = (
             int((token.expires_at - timezone.now()).total_seconds()) if token.expires_at else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -47,7 +47,7 @@ def token_issue(
     scope: str = "",
     with_refresh: bool = False,
     kind: str = Token.Kind.SERVICE,
-    meta: dict | None = None,
+    meta: dict[str, Any] | None = None,
     family: uuid.UUID | None = None,
     actor: Any = None,
 ) -> IssuedToken:
@@ -143,6 +143,7 @@ def token_issue(
             meta=meta or {},
         )
         if refresh_raw:
+            assert token.family is not None  # issued with a refresh token: it has a family
             RefreshToken.objects.create(
                 token_hash=hash_token(refresh_raw),
                 family=token.family,
@@ -168,7 +169,7 @@ def token_issue(
     return IssuedToken(token=token, access_token=raw, refresh_token=refresh_raw)
 
 
-def _parent_locked(parent: Token, now) -> Token:
+def _parent_locked(parent: Token, now: datetime) -> Token:
     """The parent row, locked until the child is committed, refused unless still live."""
     locked = Token.objects.select_for_update().filter(pk=parent.pk).first()
     if (
@@ -181,7 +182,9 @@ def _parent_locked(parent: Token, now) -> Token:
     return locked
 
 
-def child_bounds(parent: Token, expires_at, max_expires_at) -> tuple:
+def child_bounds(
+    parent: Token, expires_at: datetime, max_expires_at: datetime
+) -> tuple[datetime, datetime]:
     """(expiry, maximum) of a child, within its parent's: never past the parent's expiry, its
     maximum never past the parent's maximum, nor past its expiry if the parent cannot renew."""
     if parent.max_expires_at is not None:
@@ -211,7 +214,7 @@ def cidrs_within(child: list[str], parent: list[str]) -> bool:
 # --- authentication -------------------------------------------------------------------------
 
 
-def token_lookup(context: TokenContext) -> dict:
+def token_lookup(context: TokenContext) -> dict[str, Any]:
     """Describe the calling token without spending a use."""
     token = Token.objects.select_related("user", "parent").get(pk=context.token_id)
     return {
@@ -294,7 +297,7 @@ def token_renew_with_refresh(*, refresh_raw: str) -> IssuedToken:
     return issued
 
 
-def token_renew_self(*, context: TokenContext, increment: Any = None) -> dict:
+def token_renew_self(*, context: TokenContext, increment: Any = None) -> dict[str, Any]:
     """Set the calling token's expiry to `increment` (default its TTL) from now (Vault
     renew-self), capped at its max expiry and, for a child, at its parent's expiry.
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -16,7 +16,7 @@ from .common import hash_token, token_state_forget
 
 
 def tokens_revoke(
-    tokens_qs, *, reason: str, actor: Any = None, action: str = "token.revoke"
+    tokens_qs: QuerySet[Token], *, reason: str, actor: Any = None, action: str = "token.revoke"
 ) -> int:
     """Revoke the tokens of a queryset and all their descendants. Idempotent; returns count.
 
