@@ -126,15 +126,17 @@ class GrpcServer:
             stdout=subprocess.PIPE,
             text=True,
         )
+        output = self.proc.stdout
+        assert output is not None  # stdout=PIPE
         ready = 0
         deadline = time.time() + 90
         while ready < processes:
-            text = self.proc.stdout.readline()
+            text = output.readline()
             if "gRPC serving" in text:
                 ready += 1
             if not text and self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("grpcserve did not start")
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        threading.Thread(target=output.read, daemon=True).start()
 
     def stop(self) -> None:
         self.proc.terminate()
