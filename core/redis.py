@@ -20,12 +20,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
+from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.retry import Retry
@@ -82,12 +85,42 @@ _FALLBACKS: set[str] = set()
 
 def _outage_of(pool: Any) -> _Outage:
     kwargs = pool.connection_kwargs
-    key = (kwargs.get("host"), kwargs.get("port"), kwargs.get("path"))
+    return _outage_at(kwargs.get("host"), kwargs.get("port"), kwargs.get("path"))
+
+
+def _outage_at(host: Any, port: Any, path: Any) -> _Outage:
+    key = (host, port, path)
     outage = _OUTAGES.get(key)
     if outage is None:
-        name = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
-        outage = _OUTAGES.setdefault(key, _Outage(name))
+        outage = _OUTAGES.setdefault(key, _Outage(path or f"{host}:{port}"))
     return outage
+
+
+def _outage_of_url(url: str) -> _Outage | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        return None
+    if parts.scheme == "unix":
+        return _outage_at(None, None, parts.path)
+    return _outage_at(parts.hostname or "localhost", parts.port or 6379, None)
+
+
+@contextmanager
+def broker_guarded(url: str) -> Iterator[None]:
+    """Around a publish to the Celery broker at `url`: fails at once (RedisDown) while that
+    Redis is marked down, and marks it down when the publish fails (kombu has its own
+    connections, with the broker transport's timeouts)."""
+    outage = _outage_of_url(url)
+    if outage is None:
+        yield
+        return
+    outage.check()
+    try:
+        yield
+    except (*OUTAGE_ERRORS, KombuOperationalError) as exc:
+        outage.failed(exc)
+        raise
+    outage.succeeded()
 
 
 def redis_outages_forget() -> None:

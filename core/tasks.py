@@ -20,6 +20,7 @@ from django.utils.functional import SimpleLazyObject
 
 from .context import acting, current_actor, new_request_id
 from .metrics import task_observe
+from .redis import broker_guarded
 
 HEADER = "platform_actor"
 
@@ -55,9 +56,20 @@ class PlatformTask(Task[..., Any]):
     ) -> AsyncResult[Any]:
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault(HEADER, actor_headers())
-        return super().apply_async(
-            args, kwargs, task_id, producer, link, link_error, shadow, headers=headers, **options
-        )
+        # A frozen broker Redis costs one publish timeout per REDIS_RETRY_SECONDS, not one per
+        # request (core/redis.py); the caller sees RedisDown or kombu's OperationalError.
+        with broker_guarded(self.app.conf.broker_url or ""):
+            return super().apply_async(
+                args,
+                kwargs,
+                task_id,
+                producer,
+                link,
+                link_error,
+                shadow,
+                headers=headers,
+                **options,
+            )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         sent = (getattr(self.request, "headers", None) or {}).get(HEADER)

@@ -293,6 +293,17 @@ else:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": 1,
+        # A frozen Redis must not hold a request that queues a task: kombu's default is to
+        # wait forever. Above BRPOP's 1 s poll, so a worker's idle consumer is not cut.
+        "socket_timeout": 2,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    }
+    # One retry on a fresh connection (a restarted Redis), not Celery's three.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

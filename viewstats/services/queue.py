@@ -31,5 +31,8 @@ def batches_enqueue(platform: str, task_ids: list[int], *, countdown: float = 0)
             # Celery reads None as no countdown (its stubs want a number).
             job.apply_async((chunk,), countdown=countdown or None)  # type: ignore[arg-type]
 
-    transaction.on_commit(send)
+    # robust: the tasks are committed as "queued"; if the broker cannot take them now (Redis
+    # down), the stale-task sweep (viewstats.requeue_stale) queues them again, so the request
+    # that created them succeeds instead of inviting a duplicate retry.
+    transaction.on_commit(send, robust=True)
     return len(chunks)
