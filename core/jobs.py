@@ -32,6 +32,7 @@ import importlib
 import importlib.util
 import logging
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -141,14 +142,18 @@ class _CacheLock:
 
 
 @contextlib.contextmanager
-def job_lock(name: str, ttl_seconds: int | None = None) -> Iterator[bool]:
-    """Yields True if this process holds the lock of `name`. The lock lives `ttl_seconds`
-    (default `JOB_LOCK_TTL`) past the last heartbeat: it is extended while the block runs and
-    released (only if still ours) when it ends."""
+def job_lock(name: str, ttl_seconds: int | None = None, *, wait: float = 0) -> Iterator[bool]:
+    """Yields True if this process holds the lock of `name` (waiting up to `wait` seconds for
+    it). The lock lives `ttl_seconds` (default `JOB_LOCK_TTL`) past the last heartbeat: it is
+    extended while the block runs and released (only if still ours) when it ends."""
     ttl = ttl_seconds or lock_ttl()
     client = get_redis()
     lock = _RedisLock(client, name, ttl) if client is not None else _CacheLock(name, ttl)
+    deadline = time.monotonic() + wait
     acquired = lock.acquire()
+    while not acquired and time.monotonic() < deadline:
+        time.sleep(0.05)
+        acquired = lock.acquire()
     if not acquired:
         yield False
         return

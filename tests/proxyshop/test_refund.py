@@ -40,6 +40,8 @@ def test_refund_of_an_offline_proxy_credits_the_ledger(auth_client, user, order,
     assert LedgerEntry.objects.filter(kind="refund", order=order).count() == 1
     order.refresh_from_db()
     assert order.status == "refunded" and order.refund_amount == Decimal("2.00")
+    # the refund intent (pending, stamped) recorded before the refund call is settled
+    assert (order.refund_unknown_at, order.refund_check) == (None, "")
     assert provider.calls("refund") and provider.calls("check-refundable")
     assert AuditEvent.objects.filter(action="proxyshop.refund", outcome="success").exists()
 
@@ -108,6 +110,9 @@ def test_provider_refusal_is_reported(auth_client, user, order, provider):
     response = refund(auth_client(user), order)
     assert response.status_code == 409 and "already refunded" in response.json()["detail"]
     assert Wallet.objects.get(user=user).balance == Decimal("8.00")
+    # the refund intent recorded before the refund call is withdrawn: the order is as it was
+    order.refresh_from_db()
+    assert (order.status, order.refund_unknown_at, order.refund_check) == ("active", None, "")
 
 
 def test_provider_down_during_refund_is_503(auth_client, user, order, provider):
