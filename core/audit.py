@@ -228,7 +228,11 @@ def audit_record(*, durable: bool = True, **fields: Any) -> AuditEvent:
     place in the chain in commit order; only a crash of the database server can lose it, with
     the other records of the last fraction of a second. Inside a transaction the flag is
     ignored (the transaction's own commit decides)."""
-    event = audit_event(**fields)
+    return audit_append(audit_event(**fields), durable=durable)
+
+
+def audit_append(event: AuditEvent, *, durable: bool = True) -> AuditEvent:
+    """Append an event made by `audit_event` (see `audit_record`)."""
     if connection.vendor == "postgresql":
         return _append_postgresql(event, durable=durable)
     with transaction.atomic():  # SQLite serialises writers by itself

@@ -50,6 +50,24 @@ def hot_cursor() -> Iterator[CursorWrapper]:
     yield db.make_debug_cursor(cached[1]) if db.queries_logged else db.make_cursor(cached[1])
 
 
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """Statements of the block whose answers the code does not read at once travel together
+    (psycopg's pipeline mode, PostgreSQL only, outside a caller's transaction). Around a
+    `transaction.atomic()` block whose last statement is read only after the block, that
+    statement and the COMMIT go to the server in one message: the locks it takes are released
+    by the server without waiting for a client round trip (so a busy client process does not
+    hold up everyone who waits for them). Reading an answer inside the block (fetchone) waits
+    for it as usual; errors surface where the answer is read or at the commit."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or db.in_atomic_block:
+        yield
+        return
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
+
+
 def orm_values(fields: tuple[Field[Any, Any], ...], values: Sequence[Any]) -> list[Any]:
     """A raw row's values as the ORM would load them into `fields` (each field's and the
     backend's converters applied: JSON parsed, encrypted fields decrypted), for

@@ -15,27 +15,40 @@ Guarantees:
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Field, Q
 from django.utils import timezone
 
-from core.audit import audit_hmac
-from core.db import hot_cursor, orm_values
+from core.audit import (
+    APPEND_HEAD_CTE,
+    APPEND_INSERT,
+    append_params,
+    audit_append,
+    audit_event,
+    audit_hmac,
+    ensure_chain_head,
+)
+from core.db import hot_cursor, orm_values, pipelined
 from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent
-from core.registry import setting_get
 
 from ..models import Secret, SecretVersion
 from .kv_common import (
+    accessor_of,
     kv_audit,
     live_q,
     live_secret_get,
     path_of,
+    retention,
     secret_lock_or_create,
     secret_lookup,
+    start_afresh,
     user_or_none,
 )
 from .kv_validation import (
@@ -81,61 +94,44 @@ def secret_write(
     0 clears it, None keeps it; `metadata` replaces the custom metadata when given.
 
     Raises InvalidArgument (422), PermissionDenied (create on a new path, update on an existing
-    one), Conflict (cas mismatch, or cas missing where the secret requires it)."""
+    one), Conflict (cas mismatch, or cas missing where the secret requires it).
+
+    One transaction: lock the secret row (created if absent), decide in Python
+    (`_plan_version`: cas, number, pruning, TTL, deletion time), then one statement writes the
+    version, prunes, saves the secret and appends the audit event (PostgreSQL; `_store`). That
+    statement and the COMMIT travel together (core.db.pipelined), so the audit chain's head
+    lock is released by the server, without waiting for this process."""
     path = normalize_path(path)
     encoded = validate_value(value)
     metadata = None if metadata is None else validate_metadata(metadata)
     ttl_s = duration_field(ttl, "ttl")
     cas = parse_cas(cas)
+    value_hmac = audit_hmac(encoded)
     try:
-        with transaction.atomic():
-            secret, is_new = secret_lock_or_create(path, user)
+        with pipelined(), transaction.atomic():
+            secret, is_new = _lock_for_write(path, user)
             capability = "create" if is_new else "update"
             if not allowed(user=user, context=context, path=path, capability=capability):
                 raise _Refused(capability)
-            conflict = cas_conflict(
-                cas=cas,
-                current=secret.current_version,
-                cas_required=secret.cas_required and not is_new,
+            plan = _plan_version(
+                secret, is_new=is_new, cas=cas, ttl_s=ttl_s, metadata=metadata, now=timezone.now()
             )
-            if conflict is not None:
-                raise conflict
-            now = timezone.now()
-            number = secret.current_version + 1
-            version = SecretVersion.objects.create(
-                secret=secret,
-                version=number,
-                value=value,
-                created_at=now,
-                created_by=user_or_none(user),
-                deletion_time=now + timedelta(seconds=secret.delete_version_after)
-                if secret.delete_version_after
-                else None,
+            event = audit_event(
+                action="secret.write",
+                target_type="secret",
+                target=path,
+                actor=user,
+                accessor=accessor_of(context),
+                data={
+                    "version": plan.number,
+                    "created": is_new,
+                    "value_hmac": value_hmac,
+                    "cas": cas,
+                    "ttl": ttl_s,
+                },
             )
-            keep = secret.max_versions or setting_get("secrets.default_max_versions")
-            if number > keep:
-                SecretVersion.objects.filter(secret=secret, version__lte=number - keep).delete()
-            secret.current_version = number
-            secret.oldest_version = max(secret.oldest_version or 1, number - keep + 1, 1)
-            secret.updated_at = now
-            if metadata is not None:
-                secret.metadata = metadata
-            if ttl_s is not None:
-                secret.expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
-            secret.save()
-            kv_audit(
-                "secret.write",
-                path,
-                user=user,
-                context=context,
-                version=number,
-                created=is_new,
-                value_hmac=audit_hmac(encoded),
-                cas=cas,
-                ttl=ttl_s,
-            )
-            version.secret = secret
-            return version
+            stored = _store(secret, plan, value=value, user=user, event=event)
+        return stored()  # read once committed: the statement's answer came with the commit's
     except _Refused as refused:
         audit_refusal(user=user, context=context, path=path, capability=refused.capability)
         raise PermissionDenied(write_refused_message(path)) from None
@@ -150,6 +146,164 @@ def secret_write(
             cas=cas,
         )
         raise
+
+
+@dataclass(frozen=True)
+class _VersionPlan:
+    number: int
+    prune_through: int  # versions numbered up to this are pruned
+    oldest_version: int
+    at: datetime
+    deletion_time: datetime | None
+    expires_at: datetime | None
+    metadata: dict[str, Any]
+
+
+def _plan_version(
+    secret: Secret,
+    *,
+    is_new: bool,
+    cas: int | None,
+    ttl_s: int | None,
+    metadata: dict[str, Any] | None,
+    now: datetime,
+) -> _VersionPlan:
+    """Every rule of a new version, decided on the locked row: `cas` / `cas_required`
+    (Conflict), the next number, what is pruned (`retention`), `delete_version_after`, the TTL
+    (None keeps the expiry, 0 clears it) and the custom metadata."""
+    conflict = cas_conflict(
+        cas=cas, current=secret.current_version, cas_required=secret.cas_required and not is_new
+    )
+    if conflict is not None:
+        raise conflict
+    number = secret.current_version + 1
+    prune_through, oldest = retention(secret, number)
+    if ttl_s is None:
+        expires_at = secret.expires_at
+    else:
+        expires_at = now + timedelta(seconds=ttl_s) if ttl_s else None
+    dva = secret.delete_version_after
+    return _VersionPlan(
+        number=number,
+        prune_through=prune_through,
+        oldest_version=oldest,
+        at=now,
+        deletion_time=now + timedelta(seconds=dva) if dva else None,
+        expires_at=expires_at,
+        metadata=secret.metadata if metadata is None else metadata,
+    )
+
+
+@functools.cache
+def _lock_sql() -> str:
+    columns = ", ".join(f"s.{_quoted(f)}" for f in _read_fields()[0])
+    return (
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM secrets_app_auditchainhead WHERE id = 1) "  # noqa: S608
+        f"FROM {Secret._meta.db_table} s WHERE s.path = %s FOR UPDATE"
+    )
+
+
+def _lock_for_write(path: str, user: Any) -> tuple[Secret, bool]:
+    """The secret row locked (created if absent, started afresh if expired) and whether the
+    write creates it. On PostgreSQL one statement locks an existing row and tells whether the
+    audit chain has its head row (created here if not, so that `_store`'s append finds it)."""
+    if connection.vendor != "postgresql":
+        return secret_lock_or_create(path, user)
+    with hot_cursor() as cursor:
+        cursor.execute(_lock_sql(), [path])
+        raw = cursor.fetchone()
+        if raw is None or not raw[-1]:
+            ensure_chain_head(cursor)
+    if raw is None:
+        return secret_lock_or_create(path, user)
+    fields = _read_fields()[0]
+    secret = Secret.from_db("default", _read_names()[0], orm_values(fields, raw[:-1]))
+    if secret.is_expired:
+        start_afresh(secret)
+        return secret, True
+    return secret, secret.current_version == 0
+
+
+# The write of `_store` (PostgreSQL): the version, the pruning, the secret's new state and the
+# audit event, all or nothing, under the secret's row lock taken before (so pruning sees every
+# version committed before it). Values come decided from `_plan_version`.
+_WRITE_SQL = f"""
+WITH added AS (
+    INSERT INTO secrets_app_secretversion
+           (secret_id, version, value, created_at, deletion_time, destroyed, created_by_id)
+    VALUES (%(secret_id)s::uuid, %(number)s::int, %(value)s::text, %(at)s::timestamptz,
+            %(deletion_time)s::timestamptz, false, %(user_id)s::bigint)
+    RETURNING id
+), pruned AS (
+    DELETE FROM secrets_app_secretversion
+     WHERE secret_id = %(secret_id)s::uuid AND version <= %(prune_through)s::int
+), saved AS (
+    UPDATE secrets_app_secret
+       SET current_version = %(number)s::int, oldest_version = %(oldest)s::int,
+           created_at = %(created_at)s::timestamptz, updated_at = %(at)s::timestamptz,
+           metadata = %(metadata)s::jsonb, expires_at = %(expires_at)s::timestamptz
+     WHERE id = %(secret_id)s::uuid
+), {APPEND_HEAD_CTE}, logged AS (
+{APPEND_INSERT}
+    RETURNING id
+)
+SELECT (SELECT id FROM added), (SELECT id FROM logged)
+"""  # noqa: S608 (constant fragments of core.audit, no input)
+
+
+def _store(
+    secret: Secret, plan: _VersionPlan, *, value: Any, user: Any, event: AuditEvent
+) -> Callable[[], SecretVersion]:
+    """Write what `plan` decided; answers a function that returns the new version (with
+    `.secret`) once the statement's answer is there (after the commit when pipelined)."""
+    secret.current_version = plan.number
+    secret.oldest_version = plan.oldest_version
+    secret.updated_at = plan.at
+    secret.metadata = plan.metadata
+    secret.expires_at = plan.expires_at
+    version = SecretVersion(
+        secret=secret,
+        version=plan.number,
+        value=value,
+        created_at=plan.at,
+        deletion_time=plan.deletion_time,
+        destroyed=False,
+        created_by=user_or_none(user),
+    )
+    if connection.vendor != "postgresql":
+        version.save()
+        if plan.prune_through > 0:
+            SecretVersion.objects.filter(secret=secret, version__lte=plan.prune_through).delete()
+        secret.save()
+        audit_append(event)
+        return lambda: version
+    params = append_params(event)
+    params.update(
+        secret_id=secret.id,
+        number=plan.number,
+        value=SecretVersion._meta.get_field("value").get_db_prep_save(value, connection),
+        at=plan.at,
+        deletion_time=plan.deletion_time,
+        user_id=version.created_by_id,
+        prune_through=plan.prune_through,
+        oldest=plan.oldest_version,
+        created_at=secret.created_at,
+        metadata=json.dumps(plan.metadata),
+        expires_at=plan.expires_at,
+    )
+    with hot_cursor() as cursor:
+        cursor.execute(_WRITE_SQL, params)
+
+    def answer() -> SecretVersion:
+        version_id, event_id = cursor.fetchone()
+        if version_id is None or event_id is None:  # the statement guarantees both
+            raise RuntimeError("secret version written without its audit event")
+        version.id = version_id
+        version._state.adding = False
+        version._state.db = connection.alias
+        return version
+
+    return answer
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -189,15 +343,17 @@ def _read_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(f.attname for f in secret_fields), tuple(f.attname for f in version_fields)
 
 
+def _quoted(field: Field[Any, Any]) -> str:
+    assert field.column is not None  # a concrete field has its column
+    return connection.ops.quote_name(field.column)
+
+
 @functools.cache
 def _read_sql(column: str, with_version: bool) -> str:
     secret_fields, version_fields = _read_fields()
-
-    def quoted(field: Field[Any, Any]) -> str:
-        assert field.column is not None  # a concrete field has its column
-        return connection.ops.quote_name(field.column)
-
-    columns = [f"v.{quoted(f)}" for f in version_fields] + [f"s.{quoted(f)}" for f in secret_fields]
+    columns = [f"v.{_quoted(f)}" for f in version_fields] + [
+        f"s.{_quoted(f)}" for f in secret_fields
+    ]
     version_match = "v.version = %s" if with_version else "v.version = s.current_version"
     return (
         f"SELECT {', '.join(columns)} FROM {SecretVersion._meta.db_table} v "  # noqa: S608

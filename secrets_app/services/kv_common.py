@@ -64,13 +64,30 @@ def secret_lock_or_create(path: str, user: Any) -> tuple[Secret, bool]:
     else:
         raise Conflict("The secret changed concurrently; retry the write.", code="concurrent")
     if secret.is_expired:
-        secret.versions.all().delete()
-        now = timezone.now()
-        secret.current_version = secret.oldest_version = 0
-        secret.metadata, secret.expires_at = {}, None
-        secret.created_at = secret.updated_at = now
+        start_afresh(secret)
         return secret, True
     return secret, secret.current_version == 0
+
+
+def start_afresh(secret: Secret) -> None:
+    """An expired secret, locked, becomes a new one at its path: its versions are deleted, its
+    state reset in memory (saved by the write that follows)."""
+    secret.versions.all().delete()
+    now = timezone.now()
+    secret.current_version = secret.oldest_version = 0
+    secret.metadata, secret.expires_at = {}, None
+    secret.created_at = secret.updated_at = now
+
+
+def retention(secret: Secret, newest: int) -> tuple[int, int]:
+    """What to keep when `newest` is the secret's newest version: at most `max_versions` (the
+    secret's own, else `secrets.default_max_versions`). Answers (versions numbered up to this
+    are pruned, the new oldest_version)."""
+    keep = secret.max_versions or setting_get("secrets.default_max_versions")
+    through = newest - keep
+    if newest == 0:
+        return through, secret.oldest_version
+    return through, max(secret.oldest_version or 1, through + 1)
 
 
 def user_or_none(user: Any) -> Any:

@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from core.durations import MAX_DURATION
 from core.errors import InvalidArgument
-from core.registry import setting_get
 
 from ..models import Secret, SecretVersion
-from .kv_common import kv_audit, live_q, live_secret_get, path_of, secret_lock_or_create
+from .kv_common import (
+    kv_audit,
+    live_q,
+    live_secret_get,
+    path_of,
+    retention,
+    secret_lock_or_create,
+)
 from .kv_validation import duration_field, normalize_path, parse_versions, validate_metadata
 from .policies import authorize, authorize_write
 
@@ -125,12 +131,9 @@ def secret_metadata_update(
         if custom is not None:
             secret.metadata = custom
             changes["custom_metadata_keys"] = sorted(custom)
-        keep = secret.max_versions or setting_get("secrets.default_max_versions")
-        if secret.current_version > keep:
-            SecretVersion.objects.filter(
-                secret=secret, version__lte=secret.current_version - keep
-            ).delete()
-            secret.oldest_version = max(secret.oldest_version, secret.current_version - keep + 1)
+        prune_through, secret.oldest_version = retention(secret, secret.current_version)
+        if prune_through > 0:
+            SecretVersion.objects.filter(secret=secret, version__lte=prune_through).delete()
         secret.updated_at = timezone.now()
         secret.save()
         kv_audit("secret.metadata_update", path, user=user, context=context, **changes)

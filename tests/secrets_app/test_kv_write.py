@@ -1,6 +1,7 @@
-"""The one-statement write of a new version of a live secret (services/kv_fastwrite.py): the
-same outcome as the general path - versions, pruning, cas, expiry, the audit event in the
-chain - in one statement without transaction round trips."""
+"""The write of a secret version (services/kv.py `secret_write`): lock the row, decide in Python,
+one statement writes the version, the pruning, the secret and the audit event, sent with the
+COMMIT. Versions, pruning, cas, expiry and the audit chain under concurrent writers, and a write
+that fails at its last statement leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ def _write(user, path="fast/a", value="v", **kwargs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_version_of_a_live_secret_is_one_statement_and_audited_in_the_chain(admin_user):
+def test_a_new_version_is_a_lock_and_one_write_statement_audited_in_the_chain(admin_user):
     _write(admin_user, value="one")
     with CaptureQueriesContext(connection) as queries:
         version = _write(admin_user, value={"k": "two"}, metadata={"team": "x"}, ttl=3600)
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"  # one transaction
-    assert "BEGIN" not in statements[1:] and "COMMIT" not in statements[:-1]
+    begin, lock, write, commit = (q["sql"] for q in queries.captured_queries)
+    assert (begin, commit) == ("BEGIN", "COMMIT")
+    assert lock.endswith("FOR UPDATE") and "secrets_app_secret " in lock
+    for table in ("secretversion", "UPDATE secrets_app_secret\n", "auditchainhead", "auditevent"):
+        assert table in write
     assert version.version == 2 and version.secret.current_version == 2
     assert version.secret.metadata == {"team": "x"} and version.secret.expires_at is not None
     stored = SecretVersion.objects.get(secret__path="fast/a", version=2)
@@ -265,3 +268,57 @@ def test_inside_a_callers_transaction_a_failed_write_leaves_it_usable(admin_user
             _write(admin_user, path="fast/outer", value="two")
         assert Secret.objects.filter(path="fast/outer").count() == 1  # still usable
     holder.join()
+
+
+def _hold_chain_head(seconds: float, locked: threading.Event) -> threading.Thread:
+    """Another connection holds the audit chain head's row lock for `seconds`."""
+    from django.db import transaction
+
+    def holder() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM secrets_app_auditchainhead WHERE id = 1 FOR UPDATE")
+                locked.set()
+                threading.Event().wait(seconds)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_at_its_last_statement_leaves_nothing_and_the_connection_usable(
+    admin_user,
+):
+    """The write statement travels with the COMMIT; when it fails (here: the audit chain's head
+    stays locked past lock_timeout), the version, the pruning, the secret's state and the audit
+    event are all rolled back, and the next write on the same connection works."""
+    from django.db import OperationalError
+
+    kv.secret_metadata_update(path="fast/fail", max_versions=1, user=admin_user, context=None)
+    _write(admin_user, path="fast/fail", value="one")
+    events_before = AuditEvent.objects.count()
+    locked = threading.Event()
+    holder = _hold_chain_head(1.0, locked)
+    locked.wait(5)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    try:
+        with pytest.raises(OperationalError):
+            _write(admin_user, path="fast/fail", value="two", metadata={"m": "1"})
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+        holder.join()
+    secret = Secret.objects.get(path="fast/fail")
+    assert secret.current_version == 1 and secret.metadata == {}
+    kept = list(SecretVersion.objects.filter(secret=secret).values_list("version", "value"))
+    assert kept == [(1, "one")]  # not pruned either
+    assert AuditEvent.objects.count() == events_before
+    assert _write(admin_user, path="fast/fail", value="three").version == 2
+    assert list(SecretVersion.objects.filter(secret=secret).values_list("version", flat=True)) == [
+        2
+    ]
+    assert audit_verify().ok
