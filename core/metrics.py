@@ -99,15 +99,18 @@ def task_observe(*, task: str, outcome: str, seconds: float | None) -> None:
 
 
 def _task_counts() -> dict[str, int]:
-    from .redis import get_redis
+    from .redis import OUTAGE_ERRORS, get_redis, redis_fallback
 
     client = get_redis()
     if client is None:
         return dict(cache.get(_hash_key()) or {})
-    return {
-        (k.decode() if isinstance(k, bytes) else k): int(v)
-        for k, v in client.hgetall(_hash_key()).items()
-    }
+    try:
+        counts = client.hgetall(_hash_key())
+    except OUTAGE_ERRORS as exc:
+        # Redis down: the scrape still reports this process's requests and the jobs' runs.
+        redis_fallback("metrics (task counters left out)", exc)
+        return {}
+    return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in counts.items()}
 
 
 class _SharedCollector:

@@ -14,7 +14,6 @@ in docs/decisions.md ("Redis outages").
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 
@@ -27,11 +26,9 @@ from core.errors import Unavailable
 from core.paths import is_api_path, is_vault_path
 from core.redis import OUTAGE_ERRORS
 
-logger = logging.getLogger("platform.outage")
-
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 MESSAGES = {
-    "database": "The database is unavailable; retry later.",
+    "database": "The database is unavailable or busy; retry later.",
     "redis": "A service this request needs (Redis) is unavailable; retry later.",
 }
 
@@ -68,10 +65,9 @@ def outage_error(exc: BaseException) -> ServiceUnavailable | None:
     dependency = outage_dependency(exc)
     if dependency is None:
         return None
-    if not isinstance(exc, ServiceUnavailable):
-        logger.warning("request refused: %s unavailable (%s)", dependency, type(exc).__name__)
-        return ServiceUnavailable(dependency)
-    return exc
+    # Not logged per request (no traceback either): each access line says 503, readiness says
+    # what is down, and a Redis outage is logged once per process (core/redis.py).
+    return exc if isinstance(exc, ServiceUnavailable) else ServiceUnavailable(dependency)
 
 
 def outage_response(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:

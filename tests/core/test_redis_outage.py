@@ -121,6 +121,13 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, make_token):
             redis.thaw()
             recovered = max(recovered, _wait_serving(http))
             assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 401
+            # Prometheus still scrapes while Redis is down (the shared task counters left out).
+            redis.stop()
+            assert http.get("/metrics").status_code == 200
             print(f"slowest request while frozen {slowest:.2f}s; recovery {recovered:.1f}s")
     finally:
         redis.kill()
+    # Said once per process and outage (two outages, two processes), not once per request.
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert 1 <= log.count("token state served from the database") <= 4, log[-2000:]
+    assert 1 <= log.count(f"Redis 127.0.0.1:{redis.port} unavailable (") <= 6
