@@ -357,7 +357,9 @@ def jobs_recover_task() -> dict[str, Any] | None:
 @worker_ready.connect(dispatch_uid="core.jobs.on_worker_start")
 def _queue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
     """A worker that starts (often: replaces one that died) queues the recovery jobs declared
-    with `on_worker_start` at once, instead of leaving them to their next beat."""
+    with `on_worker_start` at once, and again once a dead worker's locks and heartbeats have
+    surely expired (`JOB_LOCK_TTL` + 1 s: a replacement often starts sooner), instead of
+    leaving them to their next beat."""
     app = getattr(sender, "app", None)
     if app is None:
         return
@@ -365,5 +367,6 @@ def _queue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
         if job.on_worker_start:
             try:
                 app.send_task(job.task)
+                app.send_task(job.task, countdown=lock_ttl() + 1)
             except Exception as exc:  # the broker is down: beat sends them later
                 logger.warning("%s not queued at worker start: %s", job.task, type(exc).__name__)
