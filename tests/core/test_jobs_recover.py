@@ -92,3 +92,16 @@ def test_jobs_status_shows_each_job_under_the_name_its_runs_use(capsys):
     assert "running now: 1 run(s), lock NOT held: worker lost" in out
     for job in periodic_jobs():
         assert f"[{job.task}]" in out and f"job {job.job}:" in out
+
+
+def test_redelivery_and_stale_thresholds_are_above_the_task_hard_time_limit():
+    from config.celery import app
+    from core.registry import setting_get
+
+    limit = app.conf.task_time_limit
+    options = app.conf.broker_transport_options
+    # an unacknowledged message comes back only once no worker can still be running it
+    assert limit < options["visibility_timeout"] <= limit + 120
+    assert options["unacked_restore_interval"] <= 10 and options["unacked_restore_throttle"] == 1
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert limit < setting_get("viewstats.stale_after") <= limit + 120
