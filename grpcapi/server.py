@@ -143,11 +143,11 @@ def build(
     service_addrs = settings.GRPC_SERVICE_ADDRS if service_addrs is None else service_addrs
     credentials = credentials or server_credentials()
     items = services()
-    executor = futures.ThreadPoolExecutor(
-        max_workers=max_workers or settings.GRPC_MAX_WORKERS, thread_name_prefix="grpc"
-    )
+    workers = max_workers or settings.GRPC_MAX_WORKERS
+    executor = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc")
     interceptor = PlatformInterceptor(method_powers(items))
-    hub = EventHub(redis_url=redis_url)
+    # streams never take the threads unary calls need (an eighth of the pool, at least 8)
+    hub = EventHub(redis_url=redis_url, max_streams=max(1, workers - max(8, workers // 8)))
     health = HealthPoller(
         services=[s.name for s in items], redis_url=redis_url, interval=health_interval
     )

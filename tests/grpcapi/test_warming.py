@@ -201,3 +201,22 @@ def test_a_slow_stream_is_dropped_and_blocks_nobody(
     fast.call.cancel()
     fast.join(5)
     slow_channel.close()
+
+
+def test_streams_beyond_the_process_cap_are_refused(
+    stubs, bearer, operator_user, grpc_platform, monkeypatch
+):
+    hub = grpc_platform.hub
+    monkeypatch.setattr(hub, "max_streams", 1)
+    wait_for(lambda: hub.subscribers() == 0)
+    meta = bearer(operator_user)
+    first = Reader(stubs.warming.StreamEvents(pb.StreamEventsRequest(), metadata=meta))
+    first.start()
+    wait_for(lambda: hub.subscribers() == 1)
+    second = pb.StreamEventsRequest()
+    assert code_of(lambda: list(stubs.warming.StreamEvents(second, metadata=meta))) == (
+        C.RESOURCE_EXHAUSTED
+    )
+    first.call.cancel()
+    first.join(5)
+    wait_for(lambda: hub.subscribers() == 0)
