@@ -63,6 +63,10 @@ def pipelined() -> Iterator[None]:
     if db.vendor != "postgresql" or db.in_atomic_block:
         yield
         return
+    # The request's connection health check (DB_CONN_HEALTH_CHECKS) first: Django runs it on
+    # the request's first query and does not read its answer, which in a pipeline would stay
+    # pending and leave the connection busy.
+    db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors, db.connection.pipeline():
         yield

@@ -322,3 +322,20 @@ def test_a_write_that_fails_at_its_last_statement_leaves_nothing_and_the_connect
         2
     ]
     assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_opens_a_request_with_a_connection_health_check_works(admin_user):
+    """With DB_CONN_HEALTH_CHECKS (the default) Django checks a persistent connection before
+    the first query of each request; under gunicorn the write was that first query and the
+    check's SELECT 1 stayed unanswered in the pipeline (500 on every write)."""
+    _write(admin_user, path="fast/health", value="one")
+    enabled = connection.health_check_enabled
+    connection.health_check_enabled, connection.health_check_done = True, False
+    try:
+        assert _write(admin_user, path="fast/health", value="two").version == 2
+        connection.health_check_done = False
+        assert _write(admin_user, path="fast/health-new", value="one").version == 1
+    finally:
+        connection.health_check_enabled = enabled
+    assert audit_verify().ok
