@@ -285,7 +285,7 @@ def jobs_recover() -> dict[str, Any]:
                     )
         except Exception as exc:
             logger.warning("lost runs of %s not checked (%s)", name, type(exc).__name__)
-    lost_names = {run.name for run in failed}
+    lost_names = {run.name for run in failed if not _lost_before(run)}
     requeued = []
     if lost_names:
         from config.celery import app
@@ -295,6 +295,23 @@ def jobs_recover() -> dict[str, Any]:
                 app.send_task(job.task)
                 requeued.append(job.task)
     return {"lost": len(failed), "requeued": requeued}
+
+
+def _lost_before(run: JobRun) -> bool:
+    """Whether the run of the same job before `run` was lost too: a job that takes its worker
+    down (out of memory, say) is not queued again at once, or it would do so every minute; its
+    beat schedule runs it next."""
+    previous = (
+        JobRun.objects.filter(name=run.name, started_at__lt=run.started_at)
+        .exclude(status=JobRun.Status.SKIPPED)
+        .order_by("-started_at")
+        .values_list("error", flat=True)
+        .first()
+    )
+    if previous is not None and previous.startswith("worker lost"):
+        logger.error("job %s lost its worker twice in a row: left to its schedule", run.name)
+        return True
+    return False
 
 
 @contextlib.contextmanager

@@ -105,3 +105,11 @@ def test_redelivery_and_stale_thresholds_are_above_the_task_hard_time_limit():
     assert options["unacked_restore_interval"] <= 10 and options["unacked_restore_throttle"] == 1
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert limit < setting_get("viewstats.stale_after") <= limit + 120
+
+
+def test_a_job_lost_twice_in_a_row_is_left_to_its_schedule():
+    JobRun.objects.create(name="proxyshop.sync")
+    assert jobs_recover()["requeued"] == ["proxyshop.sync_inventory"]
+    JobRun.objects.create(name="proxyshop.sync")  # the redone run took its worker down too
+    assert jobs_recover() == {"lost": 1, "requeued": []}
+    assert get_redis().llen("celery") == 1
