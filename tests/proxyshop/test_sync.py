@@ -163,3 +163,16 @@ def test_out_of_range_items_never_block_a_sync(provider, bad):
     run = proxies_sync(trigger="test")
     assert run.status == "success"
     assert Product.objects.filter(state=ProductState.AVAILABLE).count() >= 5
+
+
+def test_the_next_sync_fails_the_run_a_lost_worker_left_running(provider):
+    from core.models import JobRun
+
+    provider.add_proxies(2)
+    JobRun.objects.create(name="proxyshop.sync")  # its worker died: the lock is long gone
+    lost = SyncRun.objects.create(trigger="beat")
+    run = proxies_sync(trigger="test")
+    assert (run.status, run.added) == ("success", 2)
+    lost.refresh_from_db()
+    assert lost.status == "failed" and "Worker lost" in lost.error and lost.finished_at
+    assert not JobRun.objects.filter(status="running").exists()
