@@ -33,9 +33,24 @@ def _wait_serving(http: httpx.Client, seconds: float = 10) -> float:
     return time.monotonic() - started
 
 
-def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, make_token):
+def _signed_in_cookie(user) -> dict:
+    """A session as a password sign-in leaves it (stored in the database)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "secrets_app.backends.LockoutModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return {"sessionid": session.session_key}
+
+
+def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, admin_user, make_token):
     redis = RedisProcess(tmp_path).start()
+    cookies = _signed_in_cookie(admin_user)
     token = make_token(user)
+    admin = make_token(admin_user)
     limited = make_token(user, num_uses=3)
     victim = make_token(user)
     env = {"REDIS_URL": redis.url, "REDIS_RETRY_SECONDS": "1"}
@@ -56,6 +71,9 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, make_token):
                 assert ping.status_code == 200 and seconds < 1.5
             lookup = http.get("/api/v1/token/lookup-self", headers=_bearer(token))
             assert lookup.status_code == 200, lookup.text
+            # A signed-in page: the session is read from its row.
+            page = httpx.get(base + "/admin/", cookies=cookies, timeout=30)
+            assert page.status_code == 200 and "Operators" in page.text, page.status_code
             # num_uses is counted in the database: two uses left, then refused.
             for _ in range(2):
                 used = http.get("/api/v1/sys/ping", headers=_bearer(limited))
@@ -79,6 +97,9 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, make_token):
             # Login needs the lockout counters: refused (closed), never checked without them.
             login = http.post("/users/login", json={"username": user.username, "password": "x"})
             assert login.status_code == 503 and "Retry-After" in login.headers
+            # Event streams live in Redis.
+            stream = http.get("/api/v1/warming/events?timeout=5", headers=_bearer(admin))
+            assert stream.status_code == 503 and "Retry-After" in stream.headers, stream.text
             assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 200
             submitted, seconds = _timed(
                 lambda: http.post(
