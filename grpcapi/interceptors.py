@@ -28,8 +28,9 @@ import grpc
 from django.db import close_old_connections
 
 from core.authority import authority_require
-from core.context import acting, new_request_id
-from core.errors import Unauthenticated
+from core.context import acting, actor_update, new_request_id
+from core.errors import PermissionDenied, Unauthenticated
+from secrets_app.services.tokens import TokenRefused, token_authenticate
 
 from . import errors
 
@@ -37,6 +38,8 @@ access_logger = logging.getLogger("platform.grpc")
 logger = logging.getLogger(__name__)
 
 PROTECTED_PREFIX = "/conveer."
+# The power of a `conveer.*` method missing from the table: refused to everyone.
+REFUSE = "refuse"
 
 
 def peer_ip(peer: str) -> str:
@@ -125,7 +128,7 @@ class PlatformInterceptor(grpc.ServerInterceptor):
     # --- the two call shapes -------------------------------------------------------------
 
     def _unary(self, inner: Callable, request: Any, context, method: str, metadata) -> Any:
-        call = Call(method, metadata, self.powers.get(method, "refuse"))
+        call = Call(method, metadata, self.powers.get(method, REFUSE))
         ip = peer_ip(context.peer())
         close_old_connections()
         try:
@@ -143,7 +146,7 @@ class PlatformInterceptor(grpc.ServerInterceptor):
     def _stream(
         self, inner: Callable, request: Any, context, method: str, metadata
     ) -> Iterator[Any]:
-        call = Call(method, metadata, self.powers.get(method, "refuse"))
+        call = Call(method, metadata, self.powers.get(method, REFUSE))
         ip = peer_ip(context.peer())
         close_old_connections()
         try:
@@ -161,9 +164,6 @@ class PlatformInterceptor(grpc.ServerInterceptor):
     # --- the steps ---------------------------------------------------------------------------
 
     def _authorize(self, call: Call, ip: str) -> None:
-        from core.context import actor_update
-        from secrets_app.services.tokens import TokenRefused, token_authenticate
-
         raw = presented_token(call.metadata)
         if raw is None:
             raise Unauthenticated("A token is required: authorization: Bearer <token>.")
@@ -172,9 +172,7 @@ class PlatformInterceptor(grpc.ServerInterceptor):
         except TokenRefused as exc:
             raise Unauthenticated(exc.message) from None
         actor_update(user=user, token=token, accessor=token.accessor)
-        if call.power == "refuse":
-            from core.errors import PermissionDenied
-
+        if call.power == REFUSE:
             raise PermissionDenied("This method is not offered.")
         if call.power is not None:
             authority_require(user=user, token=token, power=call.power)

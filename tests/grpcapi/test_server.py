@@ -143,10 +143,10 @@ def test_health_follows_redis_and_watch_sees_it(own_redis):
             return time.monotonic() - started
 
         own_redis.stop()
-        assert wait_status("conveer.WarmingService", NOT_SERVING) < 3
+        assert wait_status("conveer.WarmingService", NOT_SERVING) < 5
         assert check("") == NOT_SERVING
         own_redis.start()
-        assert wait_status("", SERVING) < 3
+        assert wait_status("", SERVING) < 5
         deadline = time.monotonic() + 5
         while seen[-1:] != [SERVING] or NOT_SERVING not in seen:
             assert time.monotonic() < deadline, seen
@@ -199,7 +199,7 @@ def test_graceful_stop_finishes_calls_and_ends_streams(make_token, operator_user
         thread.join(10)
     assert outcome["stream"] == "ended" and outcome["events"] == []
     assert outcome["code"].success is False and outcome["code"].error.startswith("timeout")
-    assert took < 5  # the stop waited for GetCode, not for the whole grace
+    assert took < 8  # the stop waited for GetCode (about 2 s), not for the whole grace (10 s)
     with pytest.raises(grpc.RpcError) as info:
         sms.GetBalance(sms_pb2.GetBalanceRequest(), metadata=meta, timeout=2)
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
