@@ -153,6 +153,33 @@ def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_e
     ).encode()
 
 
+# What a hand-made bundle may leave out (timestamps: the moment of the import).
+_SECRET_DEFAULTS = {
+    "metadata": {},
+    "max_versions": 0,
+    "cas_required": False,
+    "delete_version_after": 0,
+    "expires_at": None,
+    "created_by": None,
+}
+_VERSION_DEFAULTS = {"deletion_time": None, "destroyed": False, "created_by": None}
+
+
+def _complete(item: dict[str, Any]) -> None:
+    """Check one secret of a decrypted bundle and fill in what it may leave out; raises
+    AssertionError, KeyError or TypeError for anything else."""
+    assert isinstance(item["path"], str) and isinstance(item["versions"], list)
+    assert isinstance(item["current_version"], int)
+    assert isinstance(item["oldest_version"], int)
+    now = timezone.now().isoformat()
+    for name, default in {**_SECRET_DEFAULTS, "created_at": now, "updated_at": now}.items():
+        item.setdefault(name, default)
+    for version in item["versions"]:
+        assert "version" in version and "value" in version
+        for name, default in {**_VERSION_DEFAULTS, "created_at": now}.items():
+            version.setdefault(name, default)
+
+
 def _decrypt_bundle(bundle: bytes, passphrase: str) -> dict[str, Any]:
     try:
         outer = json.loads(bundle)
@@ -163,9 +190,11 @@ def _decrypt_bundle(bundle: bytes, passphrase: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(Fernet(key).decrypt(outer["ciphertext"].encode()))
         assert isinstance(data.get("secrets"), list)
         for item in data["secrets"]:
-            assert isinstance(item["path"], str) and isinstance(item["versions"], list)
-            assert isinstance(item["current_version"], int)
-            assert isinstance(item["oldest_version"], int)
+            _complete(item)
+        for policy in data.setdefault("policies", []):
+            assert isinstance(policy["name"], str) and isinstance(policy["rules"], list)
+            policy.setdefault("description", "")
+            policy.setdefault("roles", [])
     except InvalidArgument:
         raise
     except InvalidToken:

@@ -234,3 +234,26 @@ def test_the_migration_repairs_secrets_imported_with_versions_past_current(admin
     assert kv.secret_read(path_or_id="stuck/one", **ctx)[1].value == "v5"
     assert kv.secret_write(path="stuck/one", value="next", **ctx).version == 6
     assert Secret.objects.get(path="fine/one").current_version == 1
+
+
+def test_a_hand_made_bundle_may_leave_out_optional_fields(admin_user, tmp_path, monkeypatch):
+    minimal = {
+        "secrets": [
+            {
+                "path": "hand/minimal",
+                "current_version": 1,
+                "oldest_version": 1,
+                "versions": [{"version": 1, "value": {"k": "v"}}],
+            }
+        ]
+    }
+    path = tmp_path / "minimal"
+    path.write_bytes(bundle_seal(minimal, "passphrase-123"))
+    monkeypatch.setenv("P", "passphrase-123")
+    call_command("secrets_import", str(path), "--passphrase-env", "P", stdout=StringIO())
+    version = kv.secret_read(path_or_id="hand/minimal", user=admin_user, context=None)[1]
+    assert version.value == {"k": "v"}
+    broken = {"secrets": [{"path": "hand/no-versions", "current_version": 1}]}
+    path.write_bytes(bundle_seal(broken, "passphrase-123"))
+    with pytest.raises(CommandError, match="not a secrets bundle"):
+        call_command("secrets_import", str(path), "--passphrase-env", "P")
