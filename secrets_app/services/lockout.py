@@ -10,6 +10,8 @@ password is checked, so N parallel guesses check at most the smallest limit, nev
 - the **address**, whatever the account: `security.lockout_ip_threshold`.
 A refused attempt reserves nothing (it does not bring the ceiling nearer). A failed check keeps
 its reservation; a successful one gives it back and forgets the pair's failures.
+So the right password is only ever accepted within the pair's limit; guesses already in flight
+when it is accepted may then be checked (their sender holds the password by then).
 
 On Redis the check-and-reserve is one Lua script; embedded (file cache) it is an increment per
 counter taken back when over a limit (good enough for the single-machine demo).
