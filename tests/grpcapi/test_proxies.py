@@ -60,6 +60,8 @@ def test_allocate_get_rotate_release(stubs, bearer, operator_user):
     none = pb.GetProxyForAccountRequest(account_id=account_ref)
     assert code_of(lambda: stubs.proxies.GetProxyForAccount(none, metadata=meta)) == C.NOT_FOUND
 
+    nobody = pb.ReleaseProxyRequest(account_id="999999")
+    assert code_of(lambda: stubs.proxies.ReleaseProxy(nobody, metadata=meta)) == C.NOT_FOUND
     unknown = pb.AllocateProxyRequest(account_id="999999", platform="vk")
     assert code_of(lambda: stubs.proxies.AllocateProxy(unknown, metadata=meta)) == C.NOT_FOUND
     wrong = pb.AllocateProxyRequest(account_id=account_ref, platform="myspace")

@@ -14,6 +14,7 @@ from accounts.services.sms import sms_poll
 from core.registry import setting_set
 from grpcapi.gen.conveer import accounts_pb2, sms_pb2, vk_pb2
 from tests.accounts.factories import AccountFactory, ProxyFactory
+from tests.factories import UserFactory
 from tests.grpcapi.conftest import code_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,6 +50,10 @@ def test_number_code_cancel_balance(stubs, bearer, operator_user, configure):
     assert activation.phone.startswith("+79") and activation.country == "ru"
     balance = stubs.sms.GetBalance(sms_pb2.GetBalanceRequest(), metadata=meta)
     assert (balance.provider, balance.balance) == ("sandbox", "7.50")
+    customer = bearer(UserFactory(role="user"))
+    assert code_of(
+        lambda: stubs.sms.GetBalance(sms_pb2.GetBalanceRequest(), metadata=customer)
+    ) == (C.PERMISSION_DENIED)
 
     # GetCode blocks until the code is recorded (here: a poll from another thread, as the
     # worker does), holding no database connection meanwhile.

@@ -83,6 +83,10 @@ def test_task_life_cycle_and_statistics(stubs, bearer, operator_user):
     )
     resumed = stubs.warming.ResumeWarming(pb.ResumeWarmingRequest(task_id=ref), metadata=meta)
     assert resumed.status == pb.WARMING_STATUS_RUNNING
+    running = pb.ResumeWarmingRequest(task_id=ref)
+    assert code_of(lambda: stubs.warming.ResumeWarming(running, metadata=meta)) == (
+        C.FAILED_PRECONDITION
+    )
     status = stubs.warming.GetWarmingStatus(pb.GetWarmingStatusRequest(task_id=ref), metadata=meta)
     assert status.id == ref and status.status == pb.WARMING_STATUS_RUNNING
 
@@ -96,6 +100,13 @@ def test_task_life_cycle_and_statistics(stubs, bearer, operator_user):
     )
     assert stopped.status == pb.WARMING_STATUS_FAILED and "enough" in stopped.error
     assert stopped.HasField("completed_at")
+    ended = pb.StopWarmingRequest(task_id=ref)
+    assert code_of(lambda: stubs.warming.StopWarming(ended, metadata=meta)) == (
+        C.FAILED_PRECONDITION
+    )
+    assert code_of(lambda: stubs.warming.GetStatistics(pb.GetStatisticsRequest())) == (
+        C.UNAUTHENTICATED
+    )
 
     missing = pb.GetWarmingStatusRequest(task_id="424242")
     assert code_of(lambda: stubs.warming.GetWarmingStatus(missing, metadata=meta)) == C.NOT_FOUND
