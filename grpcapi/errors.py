@@ -1,8 +1,10 @@
 """The one table from the platform's errors to gRPC status codes (docs/grpc.md).
 
-Services raise the project's domain errors (`core.errors`); infrastructure failures arrive as
-the database driver's or redis-py's connection errors. Each maps to one code here; invalid
-input also carries its field errors as `google.rpc.BadRequest` in the rich status details
+Services raise the project's domain errors (`core.errors`); an outage of PostgreSQL or Redis
+(a connection error, also as the cause of another exception) is recognised as REST recognises
+it (`core.outage.outage_error`) and is UNAVAILABLE with a retry hint. Each maps to one code
+here; invalid input also carries its field errors as `google.rpc.BadRequest`, an outage or a
+refusal that says when to come back `google.rpc.RetryInfo`, in the rich status details
 (`grpc-status-details-bin`). Anything else is INTERNAL with a generic message naming the
 call's request id; the traceback goes to the log only.
 """
@@ -10,13 +12,12 @@ call's request id; the traceback goes to the log only.
 from __future__ import annotations
 
 import grpc
-import redis.exceptions
-from django.db import utils as db_errors
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from core import errors
+from core.outage import outage_error
 
 C = grpc.StatusCode
 
@@ -32,21 +33,26 @@ CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (errors.ResourceExhausted, C.RESOURCE_EXHAUSTED),
     (errors.UpstreamError, C.UNAVAILABLE),
     (errors.Unavailable, C.UNAVAILABLE),
-    (db_errors.OperationalError, C.UNAVAILABLE),
-    (db_errors.InterfaceError, C.UNAVAILABLE),
-    (redis.exceptions.ConnectionError, C.UNAVAILABLE),
-    (redis.exceptions.TimeoutError, C.UNAVAILABLE),
 )
-# What a client reads for an infrastructure failure (the driver's text stays in the log).
-UNAVAILABLE_MESSAGE = "A service the platform depends on is unavailable; retry later."
+
+
+def known(exc: BaseException) -> tuple[grpc.StatusCode, errors.DomainError] | None:
+    """(code, the domain error to report) for a known error; None for an unexpected one. An
+    outage becomes `core.outage`'s Unavailable (its message names the dependency, never the
+    driver's text)."""
+    outage = outage_error(exc)
+    if outage is not None:
+        return C.UNAVAILABLE, outage
+    for kind, code in CODES:
+        if isinstance(exc, kind):
+            assert isinstance(exc, errors.DomainError)
+            return code, exc
+    return None
 
 
 def code_for(exc: BaseException) -> grpc.StatusCode | None:
-    """The status code of a known error, None for an unexpected one."""
-    for kind, code in CODES:
-        if isinstance(exc, kind):
-            return code
-    return None
+    found = known(exc)
+    return found[0] if found else None
 
 
 def _bad_request(errors_list: list[dict]) -> any_pb2.Any:
@@ -60,12 +66,17 @@ def _bad_request(errors_list: list[dict]) -> any_pb2.Any:
     return packed
 
 
-def status_of(exc: BaseException, code: grpc.StatusCode) -> grpc.Status:
+def status_of(exc: errors.DomainError, code: grpc.StatusCode) -> grpc.Status:
     """The rich status for a known error."""
-    message = exc.message if isinstance(exc, errors.DomainError) else UNAVAILABLE_MESSAGE
-    proto = status_pb2.Status(code=code.value[0], message=message)
+    proto = status_pb2.Status(code=code.value[0], message=exc.message)
     if isinstance(exc, errors.InvalidArgument):
         proto.details.append(_bad_request(exc.errors))
+    if exc.retry_after:
+        retry = any_pb2.Any()
+        retry.Pack(
+            error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=exc.retry_after))
+        )
+        proto.details.append(retry)
     return rpc_status.to_status(proto)
 
 

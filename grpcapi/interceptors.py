@@ -178,8 +178,8 @@ class PlatformInterceptor(grpc.ServerInterceptor):
             authority_require(user=user, token=token, power=call.power)
 
     def _abort(self, call: Call, exc: Exception, context) -> None:
-        code = errors.code_for(exc)
-        if code is None:
+        found = errors.known(exc)
+        if found is None:
             call.code = grpc.StatusCode.INTERNAL
             logger.error(
                 "gRPC call failed: %s",
@@ -190,14 +190,10 @@ class PlatformInterceptor(grpc.ServerInterceptor):
             context.abort(
                 grpc.StatusCode.INTERNAL, f"Internal error (request id {call.request_id})."
             )
-        if code == grpc.StatusCode.UNAVAILABLE:
-            logger.warning(
-                "gRPC call: a dependency is unavailable: %s",
-                type(exc).__name__,
-                extra={"method": call.method},
-            )
+            return  # abort raised already
+        code, error = found
         call.code = code
-        context.abort_with_status(errors.status_of(exc, code))
+        context.abort_with_status(errors.status_of(error, code))
 
     def _log(self, call: Call, context) -> None:
         code = call.code

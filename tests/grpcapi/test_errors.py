@@ -9,6 +9,7 @@ import grpc
 import pytest
 import redis
 from django.db import OperationalError
+from google.rpc import error_details_pb2, status_pb2
 
 from core import errors
 from grpcapi import errors as table
@@ -17,6 +18,14 @@ from grpcapi.servicers import accounts as servicer
 from tests.accounts.factories import AccountFactory
 
 C = grpc.StatusCode
+
+
+def rpc_status_of(status: grpc.Status) -> list:
+    """The details of a rich status, as a client reads them."""
+    for key, value in status.trailing_metadata:
+        if key == "grpc-status-details-bin":
+            return list(status_pb2.Status.FromString(value).details)
+    return []
 
 
 @pytest.mark.parametrize(
@@ -41,9 +50,20 @@ def test_error_table(exc, code):
     assert table.code_for(exc) == code
 
 
-def test_an_infrastructure_error_names_no_driver_detail():
-    status = table.status_of(OperationalError("password=hunter2 host=db"), C.UNAVAILABLE)
-    assert "hunter2" not in status.details and status.code == C.UNAVAILABLE
+def test_an_outage_names_no_driver_detail_and_says_when_to_retry():
+    try:
+        try:
+            raise OperationalError("password=hunter2 host=db")
+        except OperationalError as exc:
+            raise RuntimeError("while reading") from exc
+    except RuntimeError as wrapped:
+        code, error = table.known(wrapped)
+    status = table.status_of(error, code)
+    assert code == C.UNAVAILABLE and status.code == C.UNAVAILABLE
+    assert "hunter2" not in status.details and "database" in status.details
+    details = rpc_status_of(status)
+    retry = error_details_pb2.RetryInfo()
+    assert details[0].Unpack(retry) and retry.retry_delay.seconds >= 1
 
 
 @pytest.mark.django_db(transaction=True)
