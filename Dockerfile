@@ -22,5 +22,6 @@ COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --noinput -v 0 \
     && rm -rf /tmp/platform
 USER app
-EXPOSE 8000
+# 8000: gunicorn (web); 50051: manage.py grpcserve (the grpc service of docker compose)
+EXPOSE 8000 50051
 CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]
