@@ -3,10 +3,12 @@ GetBalance."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.long_requests import long_request
 
 from ..services.sms import sms_activation_cancel, sms_balance, sms_code_wait, sms_number_get
 from . import serializers as s
@@ -46,7 +48,15 @@ class SmsCodeView(APIView):
                 "timeout_seconds", int, description="seconds to wait (default 120, bounded)"
             )
         ],
-        responses={200: s.SmsCodeResponseSerializer, **NOT_FOUND, **ERRORS},
+        responses={
+            200: s.SmsCodeResponseSerializer,
+            **NOT_FOUND,
+            **ERRORS,
+            429: OpenApiResponse(
+                description="This server already serves as many long-lived requests as it "
+                "can (LONG_REQUESTS_PER_PROCESS); Retry-After says when to try again."
+            ),
+        },
         tags=["sms"],
         operation_id="sms_get_code",
     )
@@ -55,10 +65,12 @@ class SmsCodeView(APIView):
         otherwise."""
         query = s.SmsCodeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        answer = sms_code_wait(
-            activation_id=activation_id,
-            timeout_seconds=query.validated_data["timeout_seconds"],
-        )
+        # A wait holds this thread: one of the process's long-request places, or 429.
+        with long_request("SMS code waits"):
+            answer = sms_code_wait(
+                activation_id=activation_id,
+                timeout_seconds=query.validated_data["timeout_seconds"],
+            )
         response = Response(s.SmsCodeResponseSerializer(answer).data)
         response["Cache-Control"] = "no-store"
         return response

@@ -95,6 +95,6 @@ register(
     "int",
     100,
     "Event streams open at once across all web processes (more: 429). Each web process also "
-    "serves at most SSE_STREAMS_PER_PROCESS, so that streams never take all its threads.",
+    "serves at most LONG_REQUESTS_PER_PROCESS, so that streams never take all its threads.",
     min_value=1,
 )

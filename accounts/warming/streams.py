@@ -2,8 +2,9 @@
 `warming.sse_max_seconds`, so streams must never take every thread from ordinary requests.
 
 Three caps, each answered with 429 and Retry-After before the stream starts:
-- per process: at most `SSE_STREAMS_PER_PROCESS` streams (default half of GUNICORN_THREADS),
-  so each web process always keeps threads for everything else;
+- per process: a stream is a long-lived request (core/long_requests.py): at most
+  `LONG_REQUESTS_PER_PROCESS` of them (default half of GUNICORN_THREADS), so each web process
+  always keeps threads for everything else;
 - per user: `warming.sse_max_per_user` streams across all processes;
 - in total: `warming.sse_max_streams` across all processes.
 The last two are leases in Redis (a sorted set of stream ids scored by expiry, renewed while
@@ -14,15 +15,14 @@ Without Redis (embedded mode, one process) the per-process count is the only cap
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.cache import cache
 
 from core.errors import ResourceExhausted
+from core.long_requests import RETRY_AFTER, long_request_enter, long_request_exit
 from core.redis import get_redis
 from core.registry import settings_get_many
 
@@ -41,18 +41,11 @@ end
 return 0
 """
 
-_lock = threading.Lock()
-_open_here = 0
-
 
 class StreamRefused(ResourceExhausted):
     def __init__(self, message: str) -> None:
         super().__init__(message, code="too_many_streams")
-        self.retry_after = 10
-
-
-def _process_limit() -> int:
-    return max(1, int(settings.SSE_STREAMS_PER_PROCESS))
+        self.retry_after = RETRY_AFTER
 
 
 class StreamSlot:
@@ -91,17 +84,11 @@ class StreamSlot:
             raise StreamRefused("The platform serves as many event streams as it can; retry later.")
 
     def acquire(self) -> StreamSlot:
-        global _open_here
-        with _lock:
-            if _open_here >= _process_limit():
-                raise StreamRefused(
-                    "This server serves as many event streams as it can; retry later."
-                )
-            _open_here += 1
+        long_request_enter("event streams")
         try:
             self._leases()
         except BaseException:
-            self._release_here()
+            long_request_exit()
             raise
         return self
 
@@ -114,16 +101,11 @@ class StreamSlot:
                 pipe.zadd(cache.make_key(key), {self.member: expiry}, xx=True)
             pipe.execute()
 
-    def _release_here(self) -> None:
-        global _open_here
-        with _lock:
-            _open_here -= 1
-
     def release(self) -> None:
         if self.released:
             return
         self.released = True
-        self._release_here()
+        long_request_exit()
         client = get_redis()
         if client is not None:
             with contextlib.suppress(Exception):  # Redis down: the lease expires by itself

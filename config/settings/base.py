@@ -176,11 +176,11 @@ else:
 
 SESSION_ENGINE = "core.sessions"
 
-# Long-lived event streams (GET /api/v1/warming/events) a web process serves at once; more are
-# answered 429 so that streams never hold every request thread (default: half of gunicorn's
-# threads, config/gunicorn.py reads the same GUNICORN_THREADS).
-SSE_STREAMS_PER_PROCESS = env_int(
-    "SSE_STREAMS_PER_PROCESS", max(1, env_int("GUNICORN_THREADS", 4) // 2)
+# Long-lived requests (event streams, SMS code waits: core/long_requests.py) a web process serves
+# at once; more are answered 429 so that they never hold every request thread (default: half of
+# gunicorn's threads, config/gunicorn.py reads the same GUNICORN_THREADS).
+LONG_REQUESTS_PER_PROCESS = env_int(
+    "LONG_REQUESTS_PER_PROCESS", max(1, env_int("GUNICORN_THREADS", 4) // 2)
 )
 
 AUTH_USER_MODEL = "secrets_app.User"

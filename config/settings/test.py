@@ -36,6 +36,7 @@ SENTRY_DSN = ""
 # Heartbeats only where a test asks for them (servers it starts with the variable set).
 KEYRING_HEARTBEAT_SECONDS = float(env_str("KEYRING_HEARTBEAT_SECONDS", "0"))
 # The tests' live server is Django's own (a thread per request, no pool to protect) and keeps a
-# disconnected stream until its next heartbeat, across tests: no per-process stream cap there.
+# disconnected stream until its next heartbeat, across tests: no per-process cap on long-lived
+# requests there.
 # The gunicorn tests set it as the image has it.
-SSE_STREAMS_PER_PROCESS = env_int("SSE_STREAMS_PER_PROCESS", 1000)
+LONG_REQUESTS_PER_PROCESS = env_int("LONG_REQUESTS_PER_PROCESS", 1000)

@@ -211,3 +211,28 @@ def test_validation_and_not_found(client):
     )
     assert client.get("/api/v1/sms/activations/x/code").status_code == 404
     assert Decimal(client.get("/api/v1/sms/balance").json()["balance"]) == Decimal("100.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_code_waits_beyond_the_process_cap_are_429(auth_client, operator_user, sandbox):
+    """A GetCode wait holds a web thread: past LONG_REQUESTS_PER_PROCESS waits at once the next
+    one is refused with 429 and Retry-After instead of taking the last threads."""
+    sandbox(code_delay="100")
+    client = auth_client(operator_user)
+    activation = get_number(client)
+    url = f"/api/v1/sms/activations/{activation['id']}/code"
+    waiting = auth_client(operator_user)
+    answers = []
+    with override_settings(LONG_REQUESTS_PER_PROCESS=1):
+        thread = threading.Thread(
+            target=closing(lambda: answers.append(waiting.get(url + "?timeout_seconds=3")))
+        )
+        thread.start()
+        time.sleep(1)
+        refused = client.get(url + "?timeout_seconds=1")
+        thread.join()
+        after = client.get(url + "?timeout_seconds=0")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "SMS code waits" in refused.json()["detail"]
+    assert answers[0].status_code == 200 and answers[0].json()["error"] == "timeout: no code yet"
+    assert after.status_code == 200
