@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -27,6 +28,7 @@ from core.paths import is_api_path, is_vault_path
 from core.redis import OUTAGE_ERRORS
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+ResponseT = TypeVar("ResponseT", bound=HttpResponse)
 MESSAGES = {
     "database": "The database is unavailable or busy; retry later.",
     "redis": "A service this request needs (Redis) is unavailable; retry later.",
@@ -70,6 +72,14 @@ def outage_error(exc: BaseException) -> ServiceUnavailable | None:
     return exc if isinstance(exc, ServiceUnavailable) else ServiceUnavailable(dependency)
 
 
+def quiet(response: ResponseT) -> ResponseT:
+    """An outage's 503 is not logged as a server error per request (Django logs every 5xx at
+    ERROR, which Sentry would turn into one event per request): the access line records it, and
+    the outage itself is logged once per process."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def outage_response(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:
     """The 503 for `exc` in the shape of `request`'s route, or None if `exc` is no outage."""
     error = outage_error(exc) if exc is not None else None
@@ -85,7 +95,7 @@ def outage_response(request: HttpRequest, exc: BaseException | None) -> HttpResp
         response = HttpResponse(body, status=503)
     response["Retry-After"] = str(error.retry_after)
     response["Cache-Control"] = "no-store"
-    return response
+    return quiet(response)
 
 
 class OutageMiddleware:

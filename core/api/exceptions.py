@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError, InvalidArgument
-from core.outage import outage_error
+from core.outage import ServiceUnavailable, outage_error, quiet
 
 QUERY_METHODS = {"GET", "HEAD", "DELETE", "OPTIONS"}
 
@@ -64,7 +64,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         set_rollback()
         if getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(exc.retry_after)
-        return Response({"detail": exc.message}, status=exc.status_code, headers=headers)
+        response = Response({"detail": exc.message}, status=exc.status_code, headers=headers)
+        return quiet(response) if isinstance(exc, ServiceUnavailable) else response
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
         return validation_response(flatten_validation(exc.detail, location))

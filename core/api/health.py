@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..health import health_report
+from ..outage import quiet
 from .fields import enum
 
 
@@ -62,4 +63,5 @@ class HealthView(APIView):
         code = 200 if report["status"] == "SERVING" else 503
         response = Response(report, status=code)
         response["Cache-Control"] = "no-store"
-        return response
+        # NOT_SERVING is a report, not a server error: not an ERROR line per probe.
+        return quiet(response)

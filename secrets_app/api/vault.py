@@ -33,7 +33,7 @@ from rest_framework.views import APIView, set_rollback
 from core.api.parsers import BodyRejected, load_json
 from core.errors import Conflict, DomainError, InvalidArgument, NotFound, Unauthenticated
 from core.ints import parse_int
-from core.outage import outage_error
+from core.outage import ServiceUnavailable, outage_error, quiet
 
 from ..authentication import BearerTokenAuthentication
 
@@ -171,7 +171,8 @@ def error_response(exc: Exception) -> Response | None:
             return Response({"errors": [PERMISSION_DENIED]}, status=403)
         retry = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry else None
-        return Response({"errors": [exc.message]}, status=exc.status_code, headers=headers)
+        response = Response({"errors": [exc.message]}, status=exc.status_code, headers=headers)
+        return quiet(response) if isinstance(exc, ServiceUnavailable) else response
     if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
         return Response({"errors": [PERMISSION_DENIED]}, status=403)
     if isinstance(exc, exceptions.MethodNotAllowed):

@@ -152,3 +152,4 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, admin_user, mak
     log = (tmp_path / "gunicorn.log").read_text()
     assert 1 <= log.count("token state served from the database") <= 4, log[-2000:]
     assert 1 <= log.count(f"Redis 127.0.0.1:{redis.port} unavailable (") <= 6
+    assert "Service Unavailable" not in log  # the 503s are not logged as server errors
