@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-_PART = re.compile(r"(\d+)([smhd])")
+from core.ints import is_int_text
+
+_PART = re.compile(r"([0-9]+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The largest duration anything stores (a 32-bit integer column of seconds, about 68 years).
 MAX_DURATION = 2**31 - 1
+
+
+# What the API's schema says of a duration (seconds, or units like 1h30m; case-insensitive).
+DURATION_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_DURATION},
+        {
+            "type": "string",
+            "pattern": r"^\s*([0-9]{1,9}|([0-9]{1,7}[smhdSMHD]){1,4})\s*$",
+            "example": "1h30m",
+        },
+    ]
+}
+
+
+# A duration of at least one second, written without zero parts (a subset: "1h0m" is valid too).
+POSITIVE_DURATION_PATTERN = r"^\s*([1-9][0-9]{0,8}|([1-9][0-9]{0,6}[smhdSMHD]){1,4})\s*$"
 
 
 def parse_duration(value: object) -> int:
@@ -29,7 +49,7 @@ def _parse(value: object) -> int:
         return int(value)
     if isinstance(value, str):
         text = value.strip().lower()
-        if text.isdigit():
+        if is_int_text(text):
             return int(text)
         if text and _PART.sub("", text) == "":
             return sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(text))

@@ -12,7 +12,24 @@ from typing import Any
 
 from django.conf import settings
 
-from core.registry import register, settings_get_many
+from core.durations import DURATION_SCHEMA, POSITIVE_DURATION_PATTERN
+from core.ints import INT64_MAX
+from core.registry import definition, register, settings_get_many
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+# An IP address or network as _cidr_list accepts it, for the API schema: IPv4 exactly, IPv6 by
+# its alphabet (ipaddress has the last word).
+NETWORK_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": rf"^{_OCTET}(\.{_OCTET}){{3}}(/(3[0-2]|[12]?[0-9]))?$"},
+        {
+            "type": "string",
+            "pattern": r"^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$",
+            "maxLength": 49,
+        },
+    ],
+    "description": "an IP address or CIDR network (`10.0.0.0/8`, `2001:db8::/32`)",
+}
 
 
 def _cidr_list(value: Any) -> None:
@@ -164,6 +181,25 @@ class SecurityConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def security_field_schema(name: str) -> dict[str, Any]:
+    """The OpenAPI schema of the security field `name`, from its registry definition."""
+    defn = definition(f"security.{name}")
+    low = defn.min_value if defn.min_value is not None else 0
+    if defn.validator is _cidr_list:
+        return {"type": "array", "items": NETWORK_SCHEMA}
+    if defn.type == "bool":
+        return {"type": "boolean"}
+    if defn.type == "int":
+        high = defn.max_value if defn.max_value is not None else INT64_MAX
+        return {"type": "integer", "minimum": low, "maximum": high}
+    if defn.type == "duration":
+        number, text = DURATION_SCHEMA["oneOf"]
+        if low >= 1:
+            text = {**text, "pattern": POSITIVE_DURATION_PATTERN}
+        return {"oneOf": [{**number, "minimum": low}, text]}
+    return {}
 
 
 def security_config() -> SecurityConfig:

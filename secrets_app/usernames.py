@@ -28,6 +28,32 @@ _ALLOWED = re.compile(r"^[\w.@+-]+\Z")
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"}
 
 
+# For the API schema: the ASCII part of the rule (names in one other script are accepted too).
+USERNAME_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_LENGTH,
+    "pattern": r"^[A-Za-z0-9_.@+-]+$",
+    "description": "letters of one script, digits and .@+-_ (NFKC-normalised)",
+}
+
+
+def password_schema() -> dict:
+    """The API schema of a new password: at least the configured minimum length (the registry
+    default is stated; admins may raise it), not entirely digits, not a common password."""
+    from core.registry import definition
+
+    minimum = definition("security.password_min_length").default_value()
+    return {
+        "type": "string",
+        "minLength": minimum,
+        "maxLength": 1024,
+        "pattern": r"^[\s\S]*[^0-9][\s\S]*$",
+        "description": f"at least security.password_min_length characters (default {minimum}), "
+        "not entirely digits, not a common password, not like the username",
+    }
+
+
 def username_normalize(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw or "")
 

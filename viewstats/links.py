@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from core.ints import is_int_text
+
 VK_HOSTS = {"vk.com", "m.vk.com", "www.vk.com", "vk.ru", "m.vk.ru", "www.vk.ru", "new.vk.com"}
 TELEGRAM_HOSTS = {"t.me", "www.t.me", "telegram.me", "www.telegram.me"}
 _WALL = re.compile(r"^wall(-?\d{1,19})_(\d{1,19})$")
@@ -15,6 +17,15 @@ MAX_LINK_LENGTH = 2048
 _VK_FAST = re.compile(
     r"^(?:https?://)?(?:www\.|m\.)?vk\.(?:com|ru)/wall(-?[1-9]\d{0,18})_([1-9]\d{0,18})/?$"
 )
+
+
+# For the API schema: the canonical forms (the parsers also read the others named in their
+# docstrings: vk.com/club1?w=wall-1_2, t.me/s/<channel>/<id>, query strings, fragments).
+LINK_PATTERNS = {
+    "vk": r"^(https?://)?(www\.|m\.)?vk\.(com|ru)/wall-?[1-9][0-9]{0,17}_[1-9][0-9]{0,17}/?$",
+    "telegram": r"^(https?://)?(www\.)?(t|telegram)\.me/(s/)?[A-Za-z][A-Za-z0-9_]{3,31}/"
+    r"[1-9][0-9]{0,17}/?$",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ def parse_telegram(raw: object) -> ParsedLink:
         segments = segments[1:]
     if segments[:1] == ["c"]:
         raise LinkError("private channel links (t.me/c/…) cannot be read")
-    if len(segments) != 2 or not _TG_CHANNEL.match(segments[0]) or not segments[1].isdigit():
+    if len(segments) != 2 or not _TG_CHANNEL.match(segments[0]) or not is_int_text(segments[1]):
         raise LinkError("not a Telegram post link (expected t.me/<channel>/<id>)")
     post_id = int(segments[1])
     if post_id == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.fields import enum
+from core.api.fields import documented, enum
 
 from ..models import Account, AccountStatus, Platform, Proxy, SmsActivation, SmsStatus
 from ..warming.models import ActionType
@@ -133,10 +133,23 @@ class ProxyListSerializer(serializers.ModelSerializer):
 class ProxyCreateSerializer(serializers.Serializer):
     """One proxy (host, port, …) or many as `lines` of `host:port:user:pass`."""
 
-    lines = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
-        required=False,
-        max_length=10000,
+    one_of_required = [["host", "port"], ["lines"]]
+
+    lines = documented(
+        serializers.ListField(
+            child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+            required=False,
+            max_length=10000,
+        ),
+        {
+            "type": "array",
+            "maxItems": 10000,
+            "items": {
+                "type": "string",
+                # host:port or host:port:user:pass (ports written here 1..59999)
+                "pattern": r"^[A-Za-z0-9.-]{1,253}:([1-9][0-9]{0,3}|[1-5][0-9]{4})(:[^:]+:.+)?$",
+            },
+        },
     )
     host = serializers.CharField(max_length=255, required=False)
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)

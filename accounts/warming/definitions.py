@@ -33,6 +33,82 @@ MAX_ACTIONS_PER_DAY = 1000
 ACTION_TYPES = set(ActionType.values)
 
 
+_TYPE_NAMES = sorted(ACTION_TYPES)
+# The shape scenario_validate checks, for the API schema. Beyond it (not expressible there): the
+# bands cover days 1..total_days exactly once, start < end, min <= max.
+DEFINITION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["total_days", "bands"],
+    "properties": {
+        "total_days": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+        "active_hours": {
+            "type": "object",
+            "required": ["start", "end"],
+            "properties": {
+                "start": {"type": "integer", "minimum": 0, "maximum": 23},
+                "end": {"type": "integer", "minimum": 1, "maximum": 24},
+            },
+        },
+        "max_actions_per_day": {"type": "integer", "minimum": 0, "maximum": MAX_ACTIONS_PER_DAY},
+        "bands": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["from_day", "to_day", "actions_per_day", "action_types"],
+                "properties": {
+                    "from_day": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+                    "to_day": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+                    "actions_per_day": {
+                        "type": "object",
+                        "required": ["min", "max"],
+                        "properties": {
+                            "min": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": MAX_ACTIONS_PER_DAY,
+                            },
+                            "max": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": MAX_ACTIONS_PER_DAY,
+                            },
+                        },
+                    },
+                    "action_types": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "description": "weights (> 0) by action type: " + ", ".join(_TYPE_NAMES),
+                        "additionalProperties": {
+                            "type": "number",
+                            "exclusiveMinimum": True,
+                            "minimum": 0,
+                        },
+                    },
+                    "caps": {
+                        "type": "object",
+                        "description": "per-day caps (>= 0) by action type",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
+    "example": {
+        "total_days": 14,
+        "active_hours": {"start": 9, "end": 23},
+        "bands": [
+            {
+                "from_day": 1,
+                "to_day": 14,
+                "actions_per_day": {"min": 5, "max": 10},
+                "action_types": {_TYPE_NAMES[0]: 1},
+            }
+        ],
+    },
+}
+
+
 def _err(errors: list, loc: list, msg: str, kind: str = "value_error") -> None:
     errors.append({"loc": ["body", "definition", *loc], "msg": msg, "type": kind})
 

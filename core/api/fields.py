@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.enums import proto_name, proto_word
+
+F = TypeVar("F", bound=serializers.Field)
+
+
+def documented(field: F, schema: dict[str, Any]) -> F:
+    """`field` with its OpenAPI schema stated explicitly (per field, where extend_schema_field
+    sets it for every field of a class). The field gets a subclass of its own carrying the
+    schema: serializers deep-copy their declared fields by re-instantiating their class."""
+    cls = field.__class__
+    field.__class__ = extend_schema_field(schema)(type(cls.__name__, (cls,), {}))
+    return field
 
 
 def enum(choices: Any, *, proto_prefix: str = "", **kwargs: Any) -> serializers.ChoiceField:

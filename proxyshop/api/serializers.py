@@ -7,6 +7,10 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import documented
+from core.ints import INT64_MAX
+from core.registry import definition
+
 from ..models import LedgerEntry, Order, ProductType, SyncRun
 from ..selectors import order_refund_eligible
 
@@ -89,11 +93,31 @@ class ShopPurchaseResponseSerializer(serializers.Serializer):
         }
 
 
+_BATCH_MAX = definition("proxyshop.batch_max").default_value()
+
+
 class ShopBatchRequestSerializer(ShopCatalogFilterSerializer):
-    product_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False
+    """Either `product_ids` (distinct) or `quantity`, at most proxyshop.batch_max (the schema
+    states its default)."""
+
+    one_of_required = [["product_ids"], ["quantity"]]
+
+    product_ids = documented(
+        serializers.ListField(
+            child=serializers.IntegerField(min_value=1), required=False, allow_empty=False
+        ),
+        {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
+            "minItems": 1,
+            "maxItems": _BATCH_MAX,
+            "uniqueItems": True,
+        },
     )
-    quantity = serializers.IntegerField(required=False, min_value=1)
+    quantity = documented(
+        serializers.IntegerField(required=False, min_value=1),
+        {"type": "integer", "minimum": 1, "maximum": _BATCH_MAX},
+    )
 
     def validate(self, attrs):
         if ("product_ids" in attrs) == ("quantity" in attrs):
@@ -264,9 +288,26 @@ class ShopBalanceSerializer(serializers.Serializer):
     entries = ShopLedgerEntrySerializer(many=True)
 
 
+def _positive_amount_pattern(whole_digits: int) -> str:
+    """A positive amount with at most `whole_digits` digits before the point and two after."""
+    return rf"^([1-9][0-9]{{0,{whole_digits - 1}}}(\.[0-9]{{1,2}})?|0?\.(0[1-9]|[1-9][0-9]?))$"
+
+
+_TOPUP_MAX = definition("proxyshop.topup_max").default_value()
+
+
 class ShopTopupRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    # The schema states the registry's default ceiling (proxyshop.topup_max) by digits: below it.
+    amount = documented(
+        serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01")),
+        {
+            "type": "string",
+            "format": "decimal",
+            "pattern": _positive_amount_pattern(len(str(int(_TOPUP_MAX))) - 1),
+            "description": f"0.01 up to proxyshop.topup_max (default {_TOPUP_MAX})",
+        },
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 

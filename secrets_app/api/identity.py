@@ -35,6 +35,8 @@ class TokenCreateView(APIView):
     """Issue a token: `grant_type=password` with username and password (form or JSON), or, for
     an authenticated caller, a child token of the calling token."""
 
+    form_contract = True  # the contract: form or JSON (OAuth2 token endpoint)
+
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -88,6 +90,8 @@ class TokenCreateView(APIView):
 class TokenRenewView(APIView):
     """Exchange a refresh token for a new access token and refresh token (rotation)."""
 
+    form_contract = True  # the contract: form or JSON (OAuth2 token endpoint)
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -106,6 +110,8 @@ class TokenRenewView(APIView):
 class TokenRevokeView(APIView):
     """Revoke an access or refresh token. Idempotent; the answer never tells whether the token
     existed."""
+
+    form_contract = True  # the contract: form or JSON (OAuth2 token endpoint)
 
     permission_classes = [AllowAny]
     authentication_classes: list = []

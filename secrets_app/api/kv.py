@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from core.api.exceptions import path_parameter
 from core.api.pagination import PageNumberPagination
 from core.errors import InvalidArgument
-from core.ints import parse_int
+from core.ints import INT64_MAX, parse_int
 
 from ..selectors import secret_list_visible
 from ..services import kv
@@ -29,7 +29,18 @@ ERRORS = {
     422: OpenApiResponse(description="Validation error: {detail: [{loc, msg, type}]}"),
 }
 TAGS = ["secrets"]
-VERSION_PARAM = OpenApiParameter("version", int, description="a version; default the current")
+VERSION_PARAM = OpenApiParameter(
+    "version",
+    {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+    description="a version; default (or 0) the current",
+)
+SECRET_ID = OpenApiParameter(
+    "secret_id",
+    s.SECRET_PATH_SCHEMA,
+    OpenApiParameter.PATH,
+    required=True,
+    description="the secret's path (`team/db/password`) or its stable id",
+)
 
 
 def _ctx(request) -> dict:
@@ -156,7 +167,9 @@ class SecretDetailView(SecretRouteView):
     stable id or its path."""
 
     @extend_schema(
-        parameters=[VERSION_PARAM], responses={200: s.SecretReadSerializer, **ERRORS}, tags=TAGS
+        parameters=[SECRET_ID, VERSION_PARAM],
+        responses={200: s.SecretReadSerializer, **ERRORS},
+        tags=TAGS,
     )
     def get(self, request, secret_id: str):
         secret, version = kv.secret_read(
@@ -181,6 +194,7 @@ class SecretDetailView(SecretRouteView):
         )
 
     @extend_schema(
+        parameters=[SECRET_ID],
         request=s.SecretUpdateSerializer,
         responses={
             200: s.SecretMetaSerializer,
@@ -194,6 +208,7 @@ class SecretDetailView(SecretRouteView):
         return Response(_write(request, s.SecretUpdateSerializer, path))
 
     @extend_schema(
+        parameters=[SECRET_ID],
         request=s.SecretUpdateSerializer,
         responses={200: s.SecretMetaSerializer, **ERRORS},
         tags=TAGS,
@@ -201,7 +216,7 @@ class SecretDetailView(SecretRouteView):
     def patch(self, request, secret_id: str):
         return self.put(request, secret_id)
 
-    @extend_schema(responses={204: None, **ERRORS}, tags=TAGS)
+    @extend_schema(parameters=[SECRET_ID], responses={204: None, **ERRORS}, tags=TAGS)
     def delete(self, request, secret_id: str):
         kv.secret_delete_all(path=secret_id, **_ctx(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -211,12 +226,15 @@ class SecretMetadataView(SecretRouteView):
     """KV v2 metadata: versions with their state, max_versions, cas_required,
     delete_version_after, custom metadata."""
 
-    @extend_schema(responses={200: s.SecretMetadataSerializer, **ERRORS}, tags=TAGS)
+    @extend_schema(
+        parameters=[SECRET_ID], responses={200: s.SecretMetadataSerializer, **ERRORS}, tags=TAGS
+    )
     def get(self, request, secret_id: str):
         secret = kv.secret_metadata_read(path=secret_id, **_ctx(request))
         return Response(s.SecretMetadataSerializer(secret).data)
 
     @extend_schema(
+        parameters=[SECRET_ID],
         request=s.SecretMetadataUpdateSerializer,
         responses={200: s.SecretMetadataSerializer, **ERRORS},
         tags=TAGS,
@@ -232,6 +250,7 @@ class SecretMetadataView(SecretRouteView):
 def _versions_view(service, serializer_class, doc: str):
     class View(SecretRouteView):
         @extend_schema(
+            parameters=[SECRET_ID],
             request=serializer_class,
             description=doc,
             responses={200: s.VersionsChangedSerializer, **ERRORS},
@@ -288,6 +307,7 @@ class SecretShareView(SecretRouteView):
     """Wrap the current version of a secret into a single-use link (needs `read`)."""
 
     @extend_schema(
+        parameters=[SECRET_ID],
         request=s.WrapSecretSerializer,
         responses={201: s.WrapResponseSerializer, **ERRORS},
         tags=TAGS,

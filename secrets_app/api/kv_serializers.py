@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.registry import TYPES
+from core.api.fields import documented
+from core.registry import TYPES, definition
+from core.security import security_field_schema
 
+from ..models.policies import CAPABILITIES
+from ..services.kv_validation import (
+    MAX_METADATA_KEY,
+    MAX_METADATA_KEYS,
+    MAX_METADATA_VALUE,
+    MAX_PATH,
+    PATH_PATTERN,
+)
 from .serializers import DurationField
 
 
@@ -23,15 +35,38 @@ class SecretValueField(serializers.Field):
         return value
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": MAX_METADATA_KEYS,
+        "description": f"keys of 1..{MAX_METADATA_KEY} characters",
+        "additionalProperties": {"type": "string", "maxLength": MAX_METADATA_VALUE},
+    }
+)
 class StringMapField(serializers.DictField):
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.CharField(allow_blank=True, max_length=512), **kwargs)
+        super().__init__(
+            child=serializers.CharField(allow_blank=True, max_length=MAX_METADATA_VALUE), **kwargs
+        )
+
+
+# A secret's path as the API accepts it (secrets_app.services.kv_validation.normalize_path).
+SECRET_PATH_SCHEMA = {"type": "string", "maxLength": MAX_PATH, "pattern": PATH_PATTERN}
+
+
+@extend_schema_field(SECRET_PATH_SCHEMA)
+class SecretPathField(serializers.CharField):
+    """A secret's path; the service normalizes and validates it (the schema states its rules)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_PATH + 2, **kwargs)  # a leading and a trailing "/"
 
 
 class SecretCreateSerializer(serializers.Serializer):
-    path = serializers.CharField(required=False, max_length=600)
-    name = serializers.CharField(required=False, max_length=600, help_text="alias of path")
+    one_of_required = [["path"], ["name"]]
+
+    path = SecretPathField(required=False)
+    name = SecretPathField(required=False, help_text="alias of path")
     value = SecretValueField()
     metadata = StringMapField(required=False)
     ttl = DurationField(required=False, allow_null=True)
@@ -120,13 +155,37 @@ class VersionsChangedSerializer(serializers.Serializer):
     versions = serializers.ListField(child=serializers.IntegerField())
 
 
+def _wrap_ttl_text_pattern(limit: int) -> str:
+    """Durations below `limit` seconds written with one unit (or none): a subset the schema can
+    state by digits (the API reads any duration and refuses one over the limit)."""
+    days = max(min(limit // 86400 - 1, 9), 0)
+    seconds = len(str(limit)) - 1
+    return rf"^([1-9][0-9]{{0,{seconds - 1}}}|[1-9][0-9]?[smh]" + (
+        f"|[1-{days}]d)$" if days else ")$"
+    )
+
+
+# A wrapping TTL: up to secrets.wrap_max_ttl (the schema states the registry default).
+_WRAP_MAX = definition("secrets.wrap_max_ttl").default_value()
+WRAP_TTL_DESCRIPTION = f"seconds or a duration, at most secrets.wrap_max_ttl (default {_WRAP_MAX})"
+WRAP_TTL_TEXT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": _wrap_ttl_text_pattern(_WRAP_MAX),
+    "example": "1h",
+}
+WRAP_TTL_SCHEMA: dict[str, Any] = {
+    "oneOf": [{"type": "integer", "minimum": 1, "maximum": _WRAP_MAX}, WRAP_TTL_TEXT_SCHEMA],
+    "description": WRAP_TTL_DESCRIPTION,
+}
+
+
 class WrapCreateSerializer(serializers.Serializer):
-    value = SecretValueField(required=False)
-    ttl = DurationField(required=False)
+    value = SecretValueField()
+    ttl = documented(DurationField(required=False), WRAP_TTL_SCHEMA)
 
 
 class WrapSecretSerializer(serializers.Serializer):
-    ttl = DurationField(required=False)
+    ttl = documented(DurationField(required=False), WRAP_TTL_SCHEMA)
 
 
 class WrapResponseSerializer(serializers.Serializer):
@@ -189,25 +248,62 @@ class SettingWriteSerializer(serializers.Serializer):
 
 
 class SecuritySerializer(serializers.Serializer):
-    require_https = serializers.BooleanField(required=False)
-    trusted_proxies = serializers.ListField(child=serializers.CharField(), required=False)
-    allowed_cidrs = serializers.ListField(child=serializers.CharField(), required=False)
-    token_default_ttl = DurationField(required=False)
-    token_max_ttl = DurationField(required=False)
-    default_bound_cidrs = serializers.ListField(child=serializers.CharField(), required=False)
-    lockout_threshold = serializers.IntegerField(required=False)
-    lockout_account_threshold = serializers.IntegerField(required=False)
-    lockout_ip_threshold = serializers.IntegerField(required=False)
-    lockout_window = DurationField(required=False)
-    password_min_length = serializers.IntegerField(required=False)
-    refresh_token_ttl = DurationField(required=False)
-    signup_limit = serializers.IntegerField(required=False)
-    signup_window = DurationField(required=False)
+    """Any subset of the security configuration; each field documented from its registry
+    definition (bounds, networks), which the service validates against."""
+
+    require_https = documented(
+        serializers.BooleanField(required=False), security_field_schema("require_https")
+    )
+    trusted_proxies = documented(
+        serializers.ListField(child=serializers.CharField(), required=False),
+        security_field_schema("trusted_proxies"),
+    )
+    allowed_cidrs = documented(
+        serializers.ListField(child=serializers.CharField(), required=False),
+        security_field_schema("allowed_cidrs"),
+    )
+    token_default_ttl = documented(
+        DurationField(required=False), security_field_schema("token_default_ttl")
+    )
+    token_max_ttl = documented(
+        DurationField(required=False), security_field_schema("token_max_ttl")
+    )
+    default_bound_cidrs = documented(
+        serializers.ListField(child=serializers.CharField(), required=False),
+        security_field_schema("default_bound_cidrs"),
+    )
+    lockout_threshold = documented(
+        serializers.IntegerField(required=False), security_field_schema("lockout_threshold")
+    )
+    lockout_account_threshold = documented(
+        serializers.IntegerField(required=False), security_field_schema("lockout_account_threshold")
+    )
+    lockout_ip_threshold = documented(
+        serializers.IntegerField(required=False), security_field_schema("lockout_ip_threshold")
+    )
+    lockout_window = documented(
+        DurationField(required=False), security_field_schema("lockout_window")
+    )
+    password_min_length = documented(
+        serializers.IntegerField(required=False), security_field_schema("password_min_length")
+    )
+    refresh_token_ttl = documented(
+        DurationField(required=False), security_field_schema("refresh_token_ttl")
+    )
+    signup_limit = documented(
+        serializers.IntegerField(required=False), security_field_schema("signup_limit")
+    )
+    signup_window = documented(
+        DurationField(required=False), security_field_schema("signup_window")
+    )
 
 
 class PolicyRuleSerializer(serializers.Serializer):
     path = serializers.CharField(max_length=512)
-    capabilities = serializers.ListField(child=serializers.CharField())
+    capabilities = documented(
+        serializers.ListField(child=serializers.CharField()),
+        {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(CAPABILITIES)}},
+    )
 
 
 class PolicySerializer(serializers.Serializer):

@@ -1,7 +1,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import documented
+from core.durations import DURATION_SCHEMA
+
 from ..models import Role, Token, User
+from ..usernames import USERNAME_SCHEMA, password_schema
 
 
 @extend_schema_field(
@@ -26,7 +30,7 @@ class FlexibleListField(serializers.Field):
         return value
 
 
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "example": "1h30m"}]})
+@extend_schema_field(DURATION_SCHEMA)
 class DurationField(serializers.Field):
     """Seconds (int) or a Vault duration string like `1h30m`; validated by the service."""
 
@@ -131,10 +135,12 @@ class TokenAdminSerializer(serializers.ModelSerializer):
 
 
 class PlatformUserCreateSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    username = documented(serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150), USERNAME_SCHEMA)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.USER)
-    password = serializers.CharField(trim_whitespace=False, max_length=1024)
+    password = documented(
+        serializers.CharField(trim_whitespace=False, max_length=1024), password_schema()
+    )
 
 
 class PlatformUserSerializer(serializers.ModelSerializer):

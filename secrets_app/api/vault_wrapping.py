@@ -15,6 +15,7 @@ from core.errors import NotFound
 
 from ..services.wrapping import wrap_create, wrap_lookup, wrap_unwrap
 from . import vault_serializers as s
+from .kv_serializers import WRAP_TTL_DESCRIPTION, WRAP_TTL_TEXT_SCHEMA
 from .vault import VaultAPIView, VaultError, envelope, rfc3339
 
 WRAP_TAGS = ["vault: wrapping"]
@@ -26,7 +27,13 @@ class WrapView(VaultAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("X-Vault-Wrap-TTL", str, OpenApiParameter.HEADER, required=True)
+            OpenApiParameter(
+                "X-Vault-Wrap-TTL",
+                WRAP_TTL_TEXT_SCHEMA,
+                OpenApiParameter.HEADER,
+                required=True,
+                description=WRAP_TTL_DESCRIPTION,
+            )
         ],
         request=s.VaultAnyObjectSerializer,
         responses={200: s.VaultEnvelopeSerializer, **s.ERRORS},

@@ -16,6 +16,13 @@ MAX_PATH = 512
 MAX_SEGMENT = 128
 MAX_DEPTH = 32
 MAX_METADATA_KEYS = 64
+MAX_METADATA_KEY = 128
+MAX_METADATA_VALUE = 512
+# normalize_path's rules as a pattern, for the API schema: up to MAX_DEPTH segments separated by
+# "/" (one leading and trailing "/" allowed), each of 1..MAX_SEGMENT characters without control
+# characters, "*", "+" or "\\", and not "." or ".." (stated as: not ending in "." or a space).
+_SEGMENT = rf"[^/\x00-\x1f\x7f*+\\]{{0,{MAX_SEGMENT - 1}}}[^/\x00-\x1f\x7f*+\\.\s]"
+PATH_PATTERN = rf"^/?{_SEGMENT}(/{_SEGMENT}){{0,{MAX_DEPTH - 1}}}/?$"
 
 
 def normalize_path(path: Any, *, field: str = "path", folder: bool = False) -> str:
@@ -63,11 +70,11 @@ def validate_metadata(metadata: Any, *, field: str = "metadata") -> dict[str, st
         raise InvalidArgument(f"at most {MAX_METADATA_KEYS} metadata keys.", field=field)
     out = {}
     for key, value in metadata.items():
-        if not isinstance(key, str) or not key or len(key) > 128:
+        if not isinstance(key, str) or not key or len(key) > MAX_METADATA_KEY:
             raise InvalidArgument("metadata keys are 1–128 characters.", field=[field, str(key)])
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidArgument("metadata values are strings.", field=[field, key])
-        if len(str(value)) > 512:
+        if len(str(value)) > MAX_METADATA_VALUE:
             raise InvalidArgument("metadata values are at most 512 characters.", field=[field, key])
         out[key] = str(value)
     return out

@@ -1,13 +1,21 @@
 from rest_framework import serializers
 
+from core.api.fields import documented
 from core.api.pagination import MAX_PAGE
+from core.durations import MAX_DURATION
+from core.registry import definition
+from secrets_app.usernames import USERNAME_SCHEMA, password_schema
 
+from ..links import LINK_PATTERNS, MAX_LINK_LENGTH
 from ..models import Platform, Status
 
 
 class UserCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    username = documented(serializers.CharField(max_length=150), USERNAME_SCHEMA)
+    password = documented(
+        serializers.CharField(max_length=256, trim_whitespace=False),
+        {**password_schema(), "maxLength": 256},
+    )
 
 
 class UserSerializer(serializers.Serializer):
@@ -26,16 +34,37 @@ class LoginResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class SubmitSerializer(serializers.Serializer):
-    links = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False), allow_empty=False
-    )
-    recollect_interval = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        help_text="Re-collect these posts every N seconds (a history of views).",
-    )
+def submit_serializer(platform: str) -> type[serializers.Serializer]:
+    """The body of POST /get-views/<platform>: the schema states the link form, the registry's
+    default limits (`viewstats.max_links_per_request`, `viewstats.min_recollect_interval`)."""
+    max_links = definition("viewstats.max_links_per_request").default_value()
+    least = definition("viewstats.min_recollect_interval").default_value()
+    link = {"type": "string", "maxLength": MAX_LINK_LENGTH, "pattern": LINK_PATTERNS[platform]}
+
+    class Submit(serializers.Serializer):
+        links = documented(
+            serializers.ListField(
+                child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+                allow_empty=False,
+            ),
+            {"type": "array", "items": link, "minItems": 1, "maxItems": max_links},
+        )
+        recollect_interval = documented(
+            serializers.IntegerField(
+                required=False,
+                allow_null=True,
+                min_value=1,
+                help_text="Re-collect these posts every N seconds (a history of views).",
+            ),
+            {"type": "integer", "minimum": least, "maximum": MAX_DURATION, "nullable": True},
+        )
+
+    Submit.__name__ = Submit.__qualname__ = f"Submit{platform.title()}Serializer"
+    return Submit
+
+
+SubmitVKSerializer = submit_serializer("vk")
+SubmitTelegramSerializer = submit_serializer("telegram")
 
 
 class TaskSerializer(serializers.Serializer):

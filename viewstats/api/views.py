@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from core.filters import filterset_parameters
@@ -77,9 +78,10 @@ class LoginView(APIView):
 
 class _SubmitView(APIView):
     platform = ""
+    serializer_class: type[Serializer] = s.SubmitVKSerializer
 
     def post(self, request):
-        data = s.SubmitSerializer(data=request.data)
+        data = self.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         tasks = tasks_submit(
             user=request.user,
@@ -94,9 +96,10 @@ class SubmitVKView(_SubmitView):
     """Queue view collection for VK post links (every common URL form; one task per post)."""
 
     platform = Platform.VK
+    serializer_class = s.SubmitVKSerializer
 
     @extend_schema(
-        request=s.SubmitSerializer,
+        request=s.SubmitVKSerializer,
         responses={202: s.TaskSerializer(many=True), **ERRORS},
         tags=["viewstats"],
     )
@@ -108,9 +111,10 @@ class SubmitTelegramView(_SubmitView):
     """Queue view collection for public Telegram posts (t.me/<channel>/<id>)."""
 
     platform = Platform.TELEGRAM
+    serializer_class = s.SubmitTelegramSerializer
 
     @extend_schema(
-        request=s.SubmitSerializer,
+        request=s.SubmitTelegramSerializer,
         responses={202: s.TaskSerializer(many=True), **ERRORS},
         tags=["viewstats"],
     )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.warming.definitions import MAX_DAYS
+from accounts.warming.definitions import DEFINITION_SCHEMA, MAX_DAYS
+from core.api.fields import documented
 
 from ..models import ActionType, Scenario, WarmingStatus, WarmingTask
 
@@ -64,10 +65,13 @@ class ScenarioSerializer(serializers.ModelSerializer):
     id = serializers.SlugField(max_length=64)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    definition = serializers.JSONField(
-        help_text="total_days, active_hours {start, end}, max_actions_per_day, bands "
-        "[{from_day, to_day, actions_per_day {min, max}, action_types {type: weight},"
-        " caps {type: n}}]; action types: " + ", ".join(ActionType.values)
+    definition = documented(
+        serializers.JSONField(
+            help_text="total_days, active_hours {start, end}, max_actions_per_day, bands "
+            "[{from_day, to_day, actions_per_day {min, max}, action_types {type: weight},"
+            " caps {type: n}}]; action types: " + ", ".join(ActionType.values)
+        ),
+        DEFINITION_SCHEMA,
     )
 
     class Meta:
