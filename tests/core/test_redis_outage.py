@@ -97,6 +97,11 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, admin_user, mak
             # Login needs the lockout counters: refused (closed), never checked without them.
             login = http.post("/users/login", json={"username": user.username, "password": "x"})
             assert login.status_code == 503 and "Retry-After" in login.headers
+            # A settings change Redis cannot share is refused and rolled back (other processes
+            # would keep the old value from Redis once it is back).
+            change = {"key": "warming.sse_max_streams", "value": 50}
+            refused = http.post("/api/v1/sys/setting", json=change, headers=_bearer(admin))
+            assert refused.status_code == 503 and "Retry-After" in refused.headers, refused.text
             # Event streams live in Redis.
             stream = http.get("/api/v1/warming/events?timeout=5", headers=_bearer(admin))
             assert stream.status_code == 503 and "Retry-After" in stream.headers, stream.text
@@ -113,6 +118,12 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, admin_user, mak
             # Redis back on the same port: recovery without a restart.
             redis.start()
             recovered = _wait_serving(http)
+            setting = http.get(
+                "/api/v1/sys/setting/warming.sse_max_streams", headers=_bearer(admin)
+            )
+            assert setting.json()["value"] == 100  # the refused change left nothing behind
+            changed = http.post("/api/v1/sys/setting", json=change, headers=_bearer(admin))
+            assert changed.status_code == 200, changed.text
             revoked = http.post("/api/v1/token/revoke", json={"revoke_token": victim})
             assert revoked.status_code == 200, revoked.text
             assert http.get("/api/v1/token/lookup-self", headers=_bearer(victim)).status_code == 401
