@@ -14,12 +14,21 @@ For every call of a `conveer.*` service it
 6. logs one line: method, peer, duration, status code. Never metadata, a token or a message.
 
 The health and reflection services are public (load balancers and tools call them bare).
+
+grpcio runs every call in a new, empty `contextvars.Context`. Django keeps its cache objects
+per context, so each call would build a new Redis cache client with its own connection pool
+and connect to Redis again (about a millisecond, and a socket left for the garbage collector).
+The handlers therefore run in one context per server thread (`thread_context`), as a threaded
+WSGI server runs requests: the cache's connections are reused; the actor context is still
+set and reset around each call.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,6 +49,17 @@ logger = logging.getLogger(__name__)
 PROTECTED_PREFIX = "/conveer."
 # The power of a `conveer.*` method missing from the table: refused to everyone.
 REFUSE = "refuse"
+
+
+_thread = threading.local()
+
+
+def thread_context() -> contextvars.Context:
+    """This thread's own context (one call at a time runs in a server thread)."""
+    context = getattr(_thread, "context", None)
+    if context is None:
+        context = _thread.context = contextvars.Context()
+    return context
 
 
 def peer_ip(peer: str) -> str:
@@ -105,7 +125,7 @@ class PlatformInterceptor(grpc.ServerInterceptor):
             inner = handler.unary_unary
 
             def unary(request, context):
-                return self._unary(inner, request, context, method, metadata)
+                return thread_context().run(self._unary, inner, request, context, method, metadata)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary,
@@ -116,7 +136,14 @@ class PlatformInterceptor(grpc.ServerInterceptor):
             inner_stream = handler.unary_stream
 
             def stream(request, context):
-                return self._stream(inner_stream, request, context, method, metadata)
+                responses = self._stream(inner_stream, request, context, method, metadata)
+                run = thread_context().run
+                while True:
+                    try:
+                        item = run(next, responses)
+                    except StopIteration:
+                        return
+                    yield item
 
             return grpc.unary_stream_rpc_method_handler(
                 stream,

@@ -149,3 +149,25 @@ def test_list_accounts_filters_and_pages(stubs, bearer, operator_user):
     assert [a.platform for a in banned.accounts] == ["telegram"]
     bad = pb.ListAccountsRequest(platform="myspace")
     assert code_of(lambda: stubs.accounts.ListAccounts(bad, metadata=meta)) == (C.INVALID_ARGUMENT)
+
+
+def test_calls_reuse_the_cache_client_of_their_thread(stubs, bearer, operator_user, monkeypatch):
+    """grpcio gives every call a fresh context; Django's cache objects are per context, so
+    without the interceptor's per-thread context each call would connect to Redis anew."""
+    from django.core.cache import caches
+
+    from grpcapi.servicers import accounts as servicer
+
+    account = AccountFactory()
+    seen = []
+    real = servicer.account_get
+
+    def recording(**kwargs):
+        seen.append(caches["default"])  # kept alive, so a new one cannot reuse an old id
+        return real(**kwargs)
+
+    monkeypatch.setattr(servicer, "account_get", recording)
+    meta = bearer(operator_user)
+    for _ in range(10):
+        stubs.accounts.GetAccount(pb.GetAccountRequest(account_id=str(account.pk)), metadata=meta)
+    assert len(seen) == 10 and len({id(c) for c in seen}) <= 3  # one per server thread used
