@@ -166,3 +166,16 @@ def test_path_parameter_errors_say_path(method, path, auth_client, admin_user):
     )
     assert response.status_code == 422, response.content
     assert [item["loc"] for item in response.json()["detail"]] == [["path", "secret_id"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/secrets?path_prefix=a/../b", "path_prefix"),
+        ("/api/v1/secrets/children?prefix=a/../b", "prefix"),
+    ],
+)
+def test_query_parameter_errors_say_query(path, name, auth_client, admin_user):
+    response = auth_client(admin_user).get(path)
+    assert response.status_code == 422, response.content
+    assert [item["loc"] for item in response.json()["detail"]] == [["query", name]]

@@ -37,14 +37,19 @@ def flatten_validation(detail: Any, location: str, prefix: list | None = None) -
 
 
 @contextmanager
-def path_parameter(name: str) -> Iterator[None]:
-    """Validation errors raised inside are about the route's path parameter `name`: their
-    `loc` becomes ["path", name] (a service names its own argument, not the URL's)."""
+def parameter_errors(location: str, name: str) -> Iterator[None]:
+    """Validation errors raised inside are about the request's `location` ("path", "query")
+    parameter `name`: their `loc` becomes [location, name] (a service names its own argument,
+    and says "body" by default)."""
     try:
         yield
     except InvalidArgument as exc:
-        errors = [{**error, "loc": ["path", name]} for error in exc.errors]
+        errors = [{**error, "loc": [location, name]} for error in exc.errors]
         raise InvalidArgument(exc.message, errors=errors) from None
+
+
+def path_parameter(name: str) -> Any:
+    return parameter_errors("path", name)
 
 
 def validation_response(errors: list[dict]) -> Response:

@@ -38,6 +38,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def map_parsers(self) -> list[Any]:
         media = super().map_parsers()
-        if getattr(self.view, "form_contract", False) or JSON not in media:
+        if getattr(self.view, "form_contract", False):
             return media
-        return [JSON]
+        # The Vault API reads JSON whatever the declared type ("*/*"): clients send JSON.
+        return [JSON] if JSON in media or "*/*" in media else media

@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.exceptions import path_parameter
+from core.api.exceptions import parameter_errors, path_parameter
 from core.api.pagination import PageNumberPagination
 from core.errors import InvalidArgument
 from core.ints import INT64_MAX, parse_int
@@ -138,11 +138,12 @@ class SecretListView(APIView):
         query = s.SecretListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        secrets = secret_list_visible(
-            path_prefix=q.get("path_prefix", ""),
-            metadata_key=q.get("metadata_key") or None,
-            **_ctx(request),
-        )
+        with parameter_errors("query", "path_prefix"):
+            secrets = secret_list_visible(
+                path_prefix=q.get("path_prefix", ""),
+                metadata_key=q.get("metadata_key") or None,
+                **_ctx(request),
+            )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(secrets, request, view=self)
         assert page is not None  # the API's settings give every list a page size
@@ -288,12 +289,15 @@ class SecretChildrenView(APIView):
     """Vault LIST semantics: the immediate children of a folder (sub-folders end with '/')."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("prefix", str, description="folder, 'a/b/'")],
+        parameters=[
+            OpenApiParameter("prefix", s.SECRET_FOLDER_SCHEMA, description="folder, 'a/b/'")
+        ],
         responses={200: s.SecretChildrenSerializer, **ERRORS},
         tags=TAGS,
     )
     def get(self, request):
-        keys = kv.secret_list(prefix=request.query_params.get("prefix", ""), **_ctx(request))
+        with parameter_errors("query", "prefix"):
+            keys = kv.secret_list(prefix=request.query_params.get("prefix", ""), **_ctx(request))
         return Response({"keys": keys})
 
 

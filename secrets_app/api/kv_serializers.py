@@ -52,6 +52,8 @@ class StringMapField(serializers.DictField):
 
 # A secret's path as the API accepts it (secrets_app.services.kv_validation.normalize_path).
 SECRET_PATH_SCHEMA = {"type": "string", "maxLength": MAX_PATH, "pattern": PATH_PATTERN}
+# A folder: a path, or "" for the root.
+SECRET_FOLDER_SCHEMA = {"type": "string", "maxLength": MAX_PATH, "pattern": "^$|" + PATH_PATTERN}
 
 
 @extend_schema_field(SECRET_PATH_SCHEMA)
@@ -206,7 +208,10 @@ class UnwrapResponseSerializer(serializers.Serializer):
 
 
 class SecretListQuerySerializer(serializers.Serializer):
-    path_prefix = serializers.CharField(required=False, allow_blank=True, max_length=600)
+    path_prefix = documented(
+        serializers.CharField(required=False, allow_blank=True, max_length=600),
+        SECRET_FOLDER_SCHEMA,
+    )
     metadata_key = serializers.CharField(required=False, allow_blank=True, max_length=128)
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from core.authority import authority_require
 from core.errors import NotFound
+from core.ints import INT64_MAX
 from core.registry import setting_get, setting_reset, setting_set
 
 from ..services.kv import (
@@ -30,6 +31,7 @@ from ..services.kv import (
     secret_write,
 )
 from . import vault_serializers as s
+from .kv_serializers import SECRET_PATH_SCHEMA
 from .vault import (
     VaultAPIView,
     VaultError,
@@ -40,8 +42,14 @@ from .vault import (
 )
 
 KV_TAGS = ["vault: kv v2"]
-PATH = OpenApiParameter("path", str, OpenApiParameter.PATH, description="secret path")
-VERSION = OpenApiParameter("version", int, description="a version (default: the current one)")
+PATH = OpenApiParameter(
+    "path", SECRET_PATH_SCHEMA, OpenApiParameter.PATH, required=True, description="secret path"
+)
+VERSION = OpenApiParameter(
+    "version",
+    {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+    description="a version (default, or 0: the current one)",
+)
 LIST = OpenApiParameter("list", bool, description="true: list the keys under the path (LIST)")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.ints import INT64_MAX
+
 
 class VaultErrorSerializer(serializers.Serializer):
     # An answer field named like Serializer's own property.
@@ -73,7 +75,9 @@ class VaultKVMetadataSerializer(serializers.Serializer):
 
 
 class VaultKVVersionsSerializer(serializers.Serializer):
-    versions = serializers.ListField(child=serializers.IntegerField(min_value=1))
+    versions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX), min_length=1
+    )
 
 
 class VaultKVConfigSerializer(serializers.Serializer):
