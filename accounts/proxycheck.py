@@ -73,4 +73,6 @@ def probe(
         return ProbeResult(False, None, str(exc))
     except OSError as exc:
         return ProbeResult(False, None, (exc.strerror or str(exc))[:200])
+    except UnicodeError:  # a stored name IDNA cannot encode: never resolvable
+        return ProbeResult(False, None, "the host name is not valid")
     return ProbeResult(True, max(1, round((time.monotonic() - started) * 1000)))

@@ -18,8 +18,8 @@ def hooks():
     return module
 
 
-def case(path: str, body):
-    return SimpleNamespace(operation=SimpleNamespace(path=path), body=body)
+def case(path: str, body, method: str = "POST"):
+    return SimpleNamespace(operation=SimpleNamespace(path=path), body=body, method=method)
 
 
 def test_security_writes_that_lock_the_run_out_are_defused():
@@ -33,6 +33,19 @@ def test_security_writes_that_lock_the_run_out_are_defused():
     setting = case("/api/v1/sys/setting", {"key": "security.require_https", "value": True})
     before_call(None, setting, {})
     assert setting.body == {"key": "security.require_https", "value": False}
+
+
+def test_nothing_generated_makes_the_platform_connect_off_this_machine():
+    before_call = hooks().before_call
+    proxy = case("/api/v1/proxies", {"host": "example.org", "port": 1080})
+    before_call(None, proxy, {})
+    assert proxy.body == {"host": "127.0.0.1", "port": 1080}
+    lines = case("/api/v1/proxies", {"lines": ["example.org:1080:u:p:w", "junk", 7]})
+    before_call(None, lines, {})
+    assert lines.body == {"lines": ["127.0.0.1:1080:u:p:w", "junk", 7]}
+    url = case("/api/v1/sys/setting", {"key": "viewstats.vk_api_url", "value": "http://x"})
+    before_call(None, url, {})
+    assert url.body["key"] == "custom.fuzz_url"
 
 
 def test_other_calls_are_sent_as_generated():

@@ -38,7 +38,9 @@ from core.errors import (
     NotFound,
     ResourceExhausted,
 )
+from core.ints import is_int_text
 from core.models import AuditEvent
+from core.networks import is_host
 from core.registry import setting_get
 
 from ..models import Account, AccountStatus, Proxy
@@ -80,6 +82,11 @@ def proxy_create(
     host = (host or "").strip()
     if not host or any(c.isspace() for c in host):
         raise InvalidArgument("A host is required.", field="host")
+    if not is_host(host):
+        raise InvalidArgument(
+            "The host must be an IP address or a DNS name (letters, digits, hyphens, dots).",
+            field="host",
+        )
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise InvalidArgument("The port must be between 1 and 65535.", field="port")
     if protocol not in Proxy.Protocol.values:
@@ -121,7 +128,7 @@ def parse_proxy_line(line: str) -> dict[str, Any]:
     if len(parts) < 2 or not parts[0]:
         raise ValueError("expected host:port or host:port:user:pass")
     host, port_text = parts[0], parts[1]
-    if not port_text.isdigit():
+    if not is_int_text(port_text):
         raise ValueError(f"port {port_text!r} is not a number")
     username = parts[2] if len(parts) > 2 else ""
     password = ":".join(parts[3:]) if len(parts) > 3 else ""

@@ -244,8 +244,29 @@ class SettingSerializer(serializers.Serializer):
 
 
 class SettingWriteSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100)
-    value = AnyValueField()
+    # A registered key (`domain.name`) or a new `custom.<name>`; the value's type is the key's.
+    key = documented(
+        serializers.CharField(max_length=100),
+        {
+            "type": "string",
+            "maxLength": 100,
+            "pattern": r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$",
+            "description": "a registered key, or custom.<name> to create a custom setting",
+        },
+    )
+    value = documented(
+        AnyValueField(),
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "object"},
+                {"type": "array", "items": {}},
+            ],
+            "description": "of the key's type (GET /api/v1/sys/settings lists them)",
+        },
+    )
     # Only for a new `custom.*` setting (README, "Custom settings"): its type (inferred from
     # the JSON value when absent) and a description.
     type = serializers.ChoiceField(choices=list(TYPES), required=False)

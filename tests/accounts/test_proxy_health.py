@@ -138,3 +138,27 @@ def test_beat_task_records_a_job_run(socks):
     proxies_check_health_task()
     run = JobRun.objects.get(name="accounts.proxies_check_health")
     assert run.status == "success" and run.result["alive"] == 1
+
+
+def test_a_host_name_no_resolver_can_encode_is_a_failed_check_not_a_500(client):
+    # Found by `make fuzz`: a row holding such a host (stored before hosts were checked, or
+    # imported) made getaddrinfo raise UnicodeError out of the check.
+    proxy = ProxyFactory(host="\u00a2r\u00f5\u00de\x91x", port=_free_port())
+    result = check(client, proxy)
+    proxy.refresh_from_db()
+    assert proxy.last_checked_at is not None and proxy.consecutive_failures == 1
+    assert "host" in proxy.last_error
+    assert result
+
+
+@pytest.mark.parametrize("host", ["bad\x91host", "a b", "-x-", "a..b", "x" * 64 + ".test"])
+def test_a_proxy_host_that_is_no_host_name_is_refused(host, client, admin_user, auth_client):
+    response = auth_client(admin_user).post(
+        "/api/v1/proxies", {"host": host, "port": 1080}, format="json"
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"] == ["body", "host"]
+    lines = auth_client(admin_user).post(
+        "/api/v1/proxies", {"lines": [f"{host}:1080"]}, format="json"
+    )
+    assert lines.status_code == 422, lines.content
