@@ -84,6 +84,8 @@ class SettingsAdmin(admin.ModelAdmin):
                 "form": form,
                 "opts": self.model._meta,
                 "security_url": reverse("admin:core_security"),
+                # settings that cannot be read (sealed under a key no longer in the keyring)
+                "problems": [i["problem"] for i in items if i["problem"]],
             },
         )
 

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.crypto import DecryptionError
 from core.durations import parse_duration
 from core.errors import InvalidArgument, NotFound
 from core.redis import OUTAGE_ERRORS, redis_fallback
@@ -241,9 +242,42 @@ def setting_get(key: str) -> Any:
 
 def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
     """Several settings: from this process's short-lived copy, else in one cache round trip,
-    else from the database."""
+    else from the database. A secret setting no key of ENCRYPTION_KEYS opens raises
+    DecryptionError naming it."""
     keys = list(keys)
     defs = {key: definition(key) for key in keys}
+    out = _stored_many(keys)
+    return {key: _decoded(defs[key], out[key]) for key in keys}
+
+
+UNREADABLE = "(unreadable)"  # what the audit log records as the old value of such a setting
+
+
+def settings_read(keys: Iterable[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Like `settings_get_many`, for pages that show settings: the values of those that read,
+    and for each that cannot (sealed under a key no longer in ENCRYPTION_KEYS) why, so that
+    one such setting neither breaks the page nor hides which one it is."""
+    keys = list(keys)
+    out = _stored_many(keys)
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for key in keys:
+        try:
+            values[key] = _decoded(definition(key), out[key])
+        except DecryptionError:
+            problems[key] = (
+                f"{key} cannot be read: it is sealed with a key that is no longer in "
+                "ENCRYPTION_KEYS. Put that key back in the keyring, or set a new value."
+            )
+    return values, problems
+
+
+def _decoded(defn: SettingDef, raw: Any) -> Any:
+    return defn.default_value() if raw == _MISSING else from_json(defn, json.loads(raw))
+
+
+def _stored_many(keys: list[str]) -> dict[str, Any]:
+    """The stored JSON text (or _MISSING) of each key."""
     out: dict[str, Any] = {}
     if _local_ttl() > 0:
         now = time.monotonic()
@@ -282,12 +316,7 @@ def settings_get_many(keys: Iterable[str]) -> dict[str, Any]:
                     cache.add(_CACHE_PREFIX + key, value, timeout=300)
             except OUTAGE_ERRORS as exc:
                 redis_fallback("settings registry", exc)
-    return {
-        key: defs[key].default_value()
-        if out[key] == _MISSING
-        else from_json(defs[key], json.loads(out[key]))
-        for key in keys
-    }
+    return out
 
 
 def setting_display(defn: SettingDef, value: Any) -> Any:
@@ -295,6 +324,13 @@ def setting_display(defn: SettingDef, value: Any) -> Any:
     if defn.secret:
         return "********" if value not in (None, "") else ""
     return to_json(defn, value)
+
+
+def _old_display(defn: SettingDef) -> Any:
+    """The current value as the audit log shows it; a value no key opens any more can still be
+    replaced (that is how it is repaired)."""
+    values, problems = settings_read([defn.key])
+    return UNREADABLE if problems else setting_display(defn, values[defn.key])
 
 
 def _shared_drop(key: str) -> None:
@@ -321,7 +357,7 @@ def setting_set(*, key: str, value: Any, actor: Any = None) -> Any:
     defn = definition(key)
     new_value = coerce(defn, value)
     row_value = _row_value(defn, new_value)
-    old_value = setting_get(key)
+    old_shown = _old_display(defn)
     with transaction.atomic():
         SystemSetting.objects.update_or_create(
             key=key,
@@ -336,7 +372,7 @@ def setting_set(*, key: str, value: Any, actor: Any = None) -> Any:
             target_type="setting",
             target=key,
             actor=actor,
-            data={"old": setting_display(defn, old_value), "new": setting_display(defn, new_value)},
+            data={"old": old_shown, "new": setting_display(defn, new_value)},
         )
         _shared_drop(key)
     # Write-through once the change is saved, so every process reads the new value at once.
@@ -396,7 +432,7 @@ def setting_reset(*, key: str, actor: Any = None) -> Any:
     from core.models import SystemSetting
 
     defn = definition(key)
-    old_value = setting_get(key)
+    old_shown = _old_display(defn)
     with transaction.atomic():
         SystemSetting.objects.filter(key=key).delete()
         audit_record(
@@ -404,7 +440,7 @@ def setting_reset(*, key: str, actor: Any = None) -> Any:
             target_type="setting",
             target=key,
             actor=actor,
-            data={"old": setting_display(defn, old_value)},
+            data={"old": old_shown},
         )
         _shared_drop(key)
     _shared_put(key, _MISSING)

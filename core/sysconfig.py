@@ -26,7 +26,7 @@ from core.registry import (
     setting_create,
     setting_display,
     setting_set,
-    settings_get_many,
+    settings_read,
 )
 from core.security import FIELDS as SECURITY_FIELDS
 from core.security import security_config
@@ -53,7 +53,8 @@ def _require_admin(user: Any, action: str, target: str) -> None:
 
 
 def setting_describe(key: str) -> dict[str, Any]:
-    """{key, value, type, description, default, secret, updated_at} — secret values masked."""
+    """{key, value, type, description, default, secret, updated_at, problem} — secret values
+    masked; `problem` says why a value cannot be read (then `value` is None), else None."""
     return settings_describe([key])[0]
 
 
@@ -63,19 +64,20 @@ def settings_describe(keys: list[str] | None = None) -> list[dict[str, Any]]:
         defs = definitions() + [definition(k) for k in custom_keys()]
     else:
         defs = [definition(k) for k in keys]
-    values = settings_get_many([d.key for d in defs])
+    values, problems = settings_read([d.key for d in defs])
     stored = dict(
         SystemSetting.objects.filter(key__in=[d.key for d in defs]).values_list("key", "updated_at")
     )
     return [
         {
             "key": d.key,
-            "value": setting_display(d, values[d.key]),
+            "value": setting_display(d, values[d.key]) if d.key in values else None,
             "type": d.type,
             "description": d.description,
             "default": setting_display(d, d.default_value()),
             "secret": d.secret,
             "updated_at": stored.get(d.key),
+            "problem": problems.get(d.key),
         }
         for d in defs
     ]

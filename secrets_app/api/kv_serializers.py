@@ -241,6 +241,11 @@ class SettingSerializer(serializers.Serializer):
     default = AnyValueField(allow_null=True)
     secret = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+    problem = serializers.CharField(
+        allow_null=True,
+        help_text="Why the stored value cannot be read (sealed with a key no longer in "
+        "ENCRYPTION_KEYS; `value` is then null), else null.",
+    )
 
 
 class SettingWriteSerializer(serializers.Serializer):

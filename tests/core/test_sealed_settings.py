@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from core.models import SystemSetting
+from core.models import AuditEvent, SystemSetting
 from core.redis import get_redis
 from core.registry import setting_get, setting_set, settings_forget
 
@@ -78,3 +78,37 @@ def test_rotation_reseals_secret_settings_and_drops_their_cached_copies(settings
     assert setting_get("proxyshop.api_token") == SHOP
     assert setting_get("viewstats.vk_tokens") == VK
     assert VK[0] not in raw_row("viewstats.vk_tokens")
+
+
+def test_a_setting_sealed_under_a_dropped_key_is_named_and_can_be_set_again(
+    settings, admin_user, auth_client, client
+):
+    """The settings list (API and admin page) names the setting no key opens instead of a 500,
+    and an admin can store a new value over it (the fix), audited with the old one unreadable."""
+    settings.ENCRYPTION_KEYS = [OLD]
+    setting_set(key="proxyshop.api_token", value=SHOP)
+    settings.ENCRYPTION_KEYS = [NEW]  # OLD dropped before the rotation re-sealed the setting
+    settings_forget()
+    api = auth_client(admin_user)
+    listed = api.get("/api/v1/sys/settings")
+    assert listed.status_code == 200
+    items = {item["key"]: item for item in listed.json()}
+    broken = items["proxyshop.api_token"]
+    assert broken["value"] is None
+    assert "proxyshop.api_token" in broken["problem"] and "ENCRYPTION_KEYS" in broken["problem"]
+    assert items["proxyshop.timeout"]["problem"] is None
+    one = api.get("/api/v1/sys/setting/proxyshop.api_token")
+    assert one.status_code == 200 and one.json()["problem"] == broken["problem"]
+    client.force_login(admin_user)
+    page = client.get("/admin/core/systemsetting/")
+    assert page.status_code == 200
+    assert "proxyshop.api_token cannot be read" in page.content.decode()
+    assert SHOP not in page.content.decode()
+    changed = api.post(
+        "/api/v1/sys/setting", {"key": "proxyshop.api_token", "value": "fresh"}, format="json"
+    )
+    assert changed.status_code == 200 and changed.json()["problem"] is None
+    settings_forget()
+    assert setting_get("proxyshop.api_token") == "fresh"
+    event = AuditEvent.objects.filter(action="setting.change").latest("id")
+    assert event.data == {"old": "(unreadable)", "new": "********"}
