@@ -30,6 +30,9 @@ def test_security_writes_that_lock_the_run_out_are_defused():
     )
     before_call(None, security, {})
     assert security.body == {"require_https": False, "allowed_cidrs": [], "lockout_threshold": 3}
+    pinned = case("/api/v1/sys/security", {"password_min_length": 117, "token_max_ttl": 1})
+    before_call(None, pinned, {})
+    assert pinned.body == {}
     setting = case("/api/v1/sys/setting", {"key": "security.require_https", "value": True})
     before_call(None, setting, {})
     assert setting.body == {"key": "security.require_https", "value": False}

@@ -78,17 +78,20 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "action_types": {
                         "type": "object",
                         "minProperties": 1,
-                        "description": "weights (> 0) by action type: " + ", ".join(_TYPE_NAMES),
-                        "additionalProperties": {
-                            "type": "number",
-                            "exclusiveMinimum": True,
-                            "minimum": 0,
+                        "description": "weights (> 0) by action type",
+                        "properties": {
+                            name: {"type": "number", "exclusiveMinimum": True, "minimum": 0}
+                            for name in _TYPE_NAMES
                         },
+                        "additionalProperties": False,
                     },
                     "caps": {
                         "type": "object",
                         "description": "per-day caps (>= 0) by action type",
-                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "properties": {
+                            name: {"type": "integer", "minimum": 0} for name in _TYPE_NAMES
+                        },
+                        "additionalProperties": False,
                     },
                 },
             },

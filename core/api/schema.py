@@ -34,6 +34,10 @@ class AutoSchema(openapi.AutoSchema):
         groups = getattr(serializer, "one_of_required", None)
         if groups and direction == "request":
             schema["oneOf"] = [{"required": list(group)} for group in groups]
+        # A PATCH that still needs some fields (`always_required`) says so in its partial schema.
+        always = getattr(serializer, "always_required", None)
+        if always and direction == "request":
+            schema["required"] = sorted(set(schema.get("required", [])) | set(always))
         return schema
 
     def map_parsers(self) -> list[Any]:

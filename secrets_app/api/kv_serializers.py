@@ -82,6 +82,9 @@ class SecretCreateSerializer(serializers.Serializer):
 
 
 class SecretUpdateSerializer(serializers.Serializer):
+    # PATCH writes a new version as PUT does: the value is required there too.
+    always_required = ["value"]
+
     value = SecretValueField()
     metadata = StringMapField(required=False)
     ttl = DurationField(required=False, allow_null=True)
