@@ -36,7 +36,7 @@ from core.errors import InvalidArgument
 from core.models import AuditEvent
 
 from ..models import Policy, Secret, SecretVersion
-from .bundle_checks import bundle_refuse_or_repair
+from .bundle_checks import bundle_fields_check, bundle_refuse_or_repair
 
 FORMAT = "platform-secrets-bundle"
 # 2: secret ids, authorship (usernames) and timestamps to the microsecond. 1 is still read.
@@ -225,6 +225,7 @@ def secrets_import(
     """
     try:
         data = _decrypt_bundle(bundle, passphrase)
+        bundle_fields_check(data["secrets"], data["policies"])
         repaired = bundle_refuse_or_repair(data["secrets"], repair=repair)
         with transaction.atomic():
             result = _restore(data, overwrite=overwrite)

@@ -337,6 +337,16 @@ def policy_test(
 
 
 @transaction.atomic
+def policy_name_check(name: Any) -> None:
+    """InvalidArgument unless `name` may name a stored policy (not a built-in one)."""
+    if (
+        not isinstance(name, str)
+        or name in BUILTIN
+        or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name)
+    ):
+        raise InvalidArgument("invalid policy name.", field="name")
+
+
 def policy_save(
     *,
     name: str,
@@ -347,8 +357,7 @@ def policy_save(
 ) -> Policy:
     """Create or replace a policy (audited). `root` and `operator` are built in and cannot be
     defined."""
-    if not name or name in BUILTIN or not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
-        raise InvalidArgument("invalid policy name.", field="name")
+    policy_name_check(name)
     clean = validate_rules(rules)
     policy, created = Policy.objects.update_or_create(
         name=name,
