@@ -7,8 +7,10 @@ Three caps, each answered with 429 and Retry-After before the stream starts:
   always keeps threads for everything else;
 - per user: `warming.sse_max_per_user` streams across all processes;
 - in total: `warming.sse_max_streams` across all processes.
-The last two are leases in Redis (a sorted set of stream ids scored by expiry, renewed while
-the stream runs), so a killed process's streams free their places within `LEASE_SECONDS`.
+The last two are leases in Redis (a sorted set of stream ids scored by expiry, renewed whenever
+the stream writes), so a killed process's streams free their places within the lease: at least
+`LEASE_SECONDS`, and two heartbeats when `warming.sse_heartbeat_seconds` is longer, so an idle
+stream's lease never lapses between two of its writes.
 Without Redis (embedded mode, one process) the per-process count is the only cap.
 """
 
@@ -26,7 +28,15 @@ from core.long_requests import RETRY_AFTER, long_request_enter, long_request_exi
 from core.redis import get_redis
 from core.registry import settings_get_many
 
-LEASE_SECONDS = 30
+LEASE_SECONDS = 30  # the shortest lease
+
+
+def lease_seconds(heartbeat: int) -> float:
+    """How long a stream's place lasts without a renewal: it renews when it writes, at the
+    latest at each heartbeat, so the lease must outlive two of them."""
+    return max(LEASE_SECONDS, 2 * heartbeat + 5)
+
+
 _KEY = "warming:sse:"
 # KEYS: the lease sets; ARGV: now, expiry, member, then one limit per key.
 _ACQUIRE = """
@@ -55,12 +65,16 @@ class StreamSlot:
         self.member = uuid.uuid4().hex
         self.keys = [f"{_KEY}user:{user_id}", f"{_KEY}all"]
         self.released = False
+        self.lease: float = LEASE_SECONDS
 
     def _leases(self) -> None:
         client = get_redis()
         if client is None:
             return
-        conf = settings_get_many(["warming.sse_max_per_user", "warming.sse_max_streams"])
+        conf = settings_get_many(
+            ["warming.sse_max_per_user", "warming.sse_max_streams", "warming.sse_heartbeat_seconds"]
+        )
+        self.lease = lease_seconds(conf["warming.sse_heartbeat_seconds"])
         now = time.time()
         full = [cache.make_key(key) for key in self.keys]
         refused = int(
@@ -69,7 +83,7 @@ class StreamSlot:
                 len(full),
                 *full,
                 now,
-                now + LEASE_SECONDS,
+                now + self.lease,
                 self.member,
                 conf["warming.sse_max_per_user"],
                 conf["warming.sse_max_streams"],
@@ -94,11 +108,13 @@ class StreamSlot:
 
     def renew(self) -> None:
         client = get_redis()
-        if client is not None:
-            expiry = time.time() + LEASE_SECONDS
+        if client is not None and not self.released:
+            # Not only "if still there": a stream whose lease lapsed anyway (a client that
+            # stopped reading blocks its writes) is counted again as soon as it writes.
+            expiry = time.time() + self.lease
             pipe = client.pipeline(transaction=False)
             for key in self.keys:
-                pipe.zadd(cache.make_key(key), {self.member: expiry}, xx=True)
+                pipe.zadd(cache.make_key(key), {self.member: expiry})
             pipe.execute()
 
     def release(self) -> None:
@@ -133,7 +149,7 @@ class AdmittedStream:
         except BaseException:
             self.close()
             raise
-        if time.monotonic() - self.renewed > LEASE_SECONDS / 3:
+        if time.monotonic() - self.renewed > self.slot.lease / 3:
             self.renewed = time.monotonic()
             self.slot.renew()
         return chunk

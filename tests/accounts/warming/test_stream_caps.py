@@ -79,3 +79,33 @@ def test_streams_beyond_the_caps_are_429_and_ping_still_answers(tmp_path, make_t
                     break
             assert time.monotonic() < deadline, "closed streams kept their places"
             time.sleep(0.5)
+
+
+def test_an_idle_stream_keeps_its_place_when_heartbeats_are_further_apart_than_the_lease(
+    monkeypatch,
+):
+    """A stream renews its lease when it writes (events, heartbeats). With heartbeats further
+    apart than the lease (the registry allows up to 60 s), an idle stream's lease lapsed between
+    two heartbeats, the next admission swept it away and let one more stream in, and the
+    renewal could not bring it back: the stream ran uncounted, past the per-user cap."""
+    from accounts.warming import streams
+    from accounts.warming.events import event_stream
+
+    monkeypatch.setattr(streams, "LEASE_SECONDS", 1)  # the floor, shortened for the test
+    setting_set(key="warming.sse_heartbeat_seconds", value=3)
+    setting_set(key="warming.sse_max_per_user", value=1)
+    user = UserFactory(role="operator")
+    first = streams.AdmittedStream(
+        streams.StreamSlot(user.pk).acquire(), event_stream(max_seconds=10)
+    )
+    try:
+        assert next(first).startswith("retry:")  # open, idle until its heartbeat at 3 s
+        time.sleep(1.6)
+        with pytest.raises(streams.StreamRefused):
+            streams.StreamSlot(user.pk).acquire().release()
+        assert next(first) == ": heartbeat\n\n"  # still the same stream, renewed
+        with pytest.raises(streams.StreamRefused):
+            streams.StreamSlot(user.pk).acquire().release()
+    finally:
+        first.close()
+    streams.StreamSlot(user.pk).acquire().release()  # its place is free once it is closed
