@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.grpcapi.test_server import free_port
+from tests.processes import free_port
 
 
 @pytest.mark.django_db  # the servers' health check reads the test database

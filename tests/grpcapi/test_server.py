@@ -4,10 +4,6 @@ per-service addresses, reflection."""
 from __future__ import annotations
 
 import datetime
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,72 +21,17 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from core.registry import setting_set
 from grpcapi.gen.conveer import sms_pb2, sms_pb2_grpc, warming_pb2, warming_pb2_grpc
 from grpcapi.server import build, server_credentials
+from tests.processes import RedisProcess
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own on a free port, in a temp dir."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="grpc-redis-")
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture
-def own_redis():
-    server = OwnRedis()
-    server.start()
+def own_redis(tmp_path):
+    server = RedisProcess(tmp_path).start()
     yield server
-    server.remove()
+    server.kill()
 
 
 def channel_to(platform, key: str = "127.0.0.1:0") -> grpc.Channel:
