@@ -43,7 +43,7 @@ class ScenarioForm(forms.ModelForm):
     def clean_definition(self):
         definition = self.cleaned_data["definition"]
         try:
-            scenario_validate(definition)
+            definition = scenario_validate(definition)
         except InvalidArgument as exc:
             raise ValidationError(
                 [f"{'.'.join(map(str, e['loc'][2:]))}: {e['msg']}" for e in exc.errors]

@@ -26,6 +26,7 @@ from itertools import accumulate
 from typing import Any, TypeGuard
 
 from accounts.warming.models import ActionType
+from core.enums import proto_word
 from core.errors import InvalidArgument
 
 MAX_DAYS = 365
@@ -141,11 +142,34 @@ def _check_types_map(errors, loc, value, *, numbers_positive: bool) -> None:
             _err(errors, [*loc, key], "cap must be a non-negative integer")
 
 
+def _plain_words(definition: dict) -> dict:
+    """The definition with the action types of its bands' maps as the platform's words: the
+    gRPC contract's names (`ACTION_TYPE_LIKE_POST`) are accepted too (core.enums)."""
+    bands = definition.get("bands")
+    if not isinstance(bands, list):
+        return definition
+    out = []
+    for band in bands:
+        if isinstance(band, dict):
+            band = dict(band)
+            for name in ("action_types", "caps"):
+                if isinstance(band.get(name), dict):
+                    band[name] = {
+                        proto_word(key, prefix="ACTION_TYPE_", words=ACTION_TYPES): value
+                        for key, value in band[name].items()
+                    }
+        out.append(band)
+    # unchanged (plain words already): the very definition given
+    return definition if out == bands else {**definition, "bands": out}
+
+
 def scenario_validate(definition) -> dict:
-    """Return the definition if valid; raise InvalidArgument listing every problem found."""
+    """Return the definition if valid, its action types as the platform's words (the gRPC
+    contract's names are accepted); raise InvalidArgument listing every problem found."""
     errors: list[dict] = []
     if not isinstance(definition, dict):
         raise InvalidArgument("definition must be an object", field="definition")
+    definition = _plain_words(definition)
     total = definition.get("total_days")
     if not _is_int(total) or not 1 <= total <= MAX_DAYS:
         _err(errors, ["total_days"], f"must be an integer from 1 to {MAX_DAYS}")

@@ -75,3 +75,36 @@ def test_rest_takes_the_grpc_enum_names(client):
     assert client.get("/api/v1/accounts?status=ACCOUNT_STATUS_NOPE").status_code == 422
     tasks = client.get("/api/v1/warming/tasks?status=WARMING_STATUS_RUNNING")
     assert tasks.status_code == 200
+
+
+def test_scenario_definitions_take_the_grpc_action_type_names(client):
+    definition = {
+        "total_days": 1,
+        "bands": [
+            {
+                "from_day": 1,
+                "to_day": 1,
+                "actions_per_day": {"min": 1, "max": 2},
+                "action_types": {"ACTION_TYPE_LIKE_POST": 2, "view_profile": 1},
+                "caps": {"ACTION_TYPE_LIKE_POST": 1},
+            }
+        ],
+    }
+    created = client.post(
+        "/api/v1/warming/scenarios",
+        {"id": "proto-words", "definition": definition},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    band = created.json()["definition"]["bands"][0]
+    assert band["action_types"] == {"like_post": 2, "view_profile": 1}
+    assert band["caps"] == {"like_post": 1}
+    again = client.post(
+        "/api/v1/warming/scenarios", {"id": "proto-words", "definition": definition}, format="json"
+    )
+    assert again.status_code == 409
+    definition["bands"][0]["action_types"] = {"ACTION_TYPE_DANCE": 1}
+    bad = client.post(
+        "/api/v1/warming/scenarios", {"id": "bad-words", "definition": definition}, format="json"
+    )
+    assert bad.status_code == 422

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.warming.definitions import scenario_validate
 from core.audit import audit_record
-from core.errors import Conflict, InvalidArgument
+from core.errors import AlreadyExists, InvalidArgument
 
 from ..models import Scenario
 
@@ -22,10 +22,10 @@ def scenario_create(
     definition: Any,
     actor: Any = None,
 ) -> Scenario:
-    """Create a scenario. InvalidArgument for a bad definition, Conflict for a taken id."""
-    scenario_validate(definition)
+    """Create a scenario. InvalidArgument for a bad definition, AlreadyExists for a taken id."""
+    definition = scenario_validate(definition)
     if Scenario.objects.filter(pk=id).exists():
-        raise Conflict(f"A scenario {id!r} exists already.")
+        raise AlreadyExists(f"A scenario {id!r} exists already.")
     scenario = Scenario.objects.create(
         id=id, name=name or id, description=description, definition=definition
     )
@@ -49,7 +49,7 @@ def scenario_update(
     actor: Any = None,
 ) -> Scenario:
     """Replace a scenario's definition. Running tasks pick it up from their next day on."""
-    scenario_validate(definition)
+    definition = scenario_validate(definition)
     scenario = Scenario.objects.select_for_update().filter(pk=id).first()
     if scenario is None:
         raise InvalidArgument(f"No scenario {id!r}.", field="id")
