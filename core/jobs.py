@@ -12,6 +12,14 @@ file cache is not atomic, which one machine without Redis accepts.
 Liveness of other work. `heartbeat(key)` keeps a key alive the same way for work that is not
 a job, e.g. a view-statistics claim; `alive(keys)` tells which are still kept alive.
 
+Fencing. A process that stalls (SIGSTOP, a stalled VM, a frozen Redis) longer than the TTL loses
+its lock without knowing it, and the next run takes over. A job that applies results it computed
+earlier calls `recorder.fence()` in the transaction that applies them: it locks the run's row
+and raises RunLost if the run was declared lost meanwhile, so a resumed holder never applies a
+stale result over the newer run's. Declaring a run lost is a conditional UPDATE of that row, so
+it waits for a fenced transaction to commit. A run's end is recorded only while it is still
+"running": a lost run stays failed.
+
 Lost runs. A JobRun stays "running" when its process dies. A run is lost when its job's lock
 is no longer held: the lock is taken before the row is written and released after the row is
 finished, and it outlives a dead holder by at most `JOB_LOCK_TTL`. The next run of the job
@@ -244,10 +252,31 @@ def periodic_jobs() -> list[PeriodicJob]:
 # --- JobRun records ------------------------------------------------------------------------
 
 
+class RunLost(Exception):
+    """This run was declared lost (its lock lapsed while its process stalled) and a newer run may
+    have taken over: it must not apply its results."""
+
+
 class JobRecorder:
     def __init__(self, run: JobRun) -> None:
         self.run = run
         self.result: dict[str, Any] = {}
+
+    def fence(self) -> None:
+        """Call inside the transaction that applies the job's results: holds this run's row lock
+        until it commits, and raises RunLost when the run is no longer running (declared lost;
+        see the module docstring)."""
+        status = (
+            JobRun.objects.select_for_update()
+            .filter(pk=self.run.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status != JobRun.Status.RUNNING:
+            raise RunLost(
+                f"run {self.run.pk} of {self.run.name} was declared lost while its process "
+                "stalled; another run took over"
+            )
 
 
 def _fail_lost(runs: Iterable[JobRun], *, by: str) -> list[JobRun]:
@@ -345,17 +374,40 @@ def _recorded(name: str) -> Iterator[JobRecorder]:
     recorder = JobRecorder(JobRun.objects.create(name=name))
     try:
         yield recorder
-    except Exception as exc:
-        recorder.run.status = JobRun.Status.FAILED
-        recorder.run.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
-        recorder.run.finished_at = timezone.now()
-        recorder.run.result = recorder.result
-        recorder.run.save()
+    except RunLost:
+        _end(recorder, JobRun.Status.FAILED, error=None, note="did not apply its results")
         raise
-    recorder.run.status = JobRun.Status.SUCCESS
-    recorder.run.finished_at = timezone.now()
-    recorder.run.result = recorder.result
-    recorder.run.save()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        _end(recorder, JobRun.Status.FAILED, error=error)
+        raise
+    _end(recorder, JobRun.Status.SUCCESS, error="")
+
+
+def _end(recorder: JobRecorder, status: str, *, error: str | None, note: str = "") -> None:
+    """Record the run's end, only while it is still running: a run declared lost meanwhile
+    keeps its verdict, with a note that it resumed (see the module docstring)."""
+    run = recorder.run
+    run.status, run.finished_at, run.result = status, timezone.now(), recorder.result
+    fields: dict[str, Any] = {
+        "status": status,
+        "finished_at": run.finished_at,
+        "result": run.result,
+    }
+    if error is not None:
+        run.error = fields["error"] = error
+    if JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(**fields):
+        return
+    lost = JobRun.objects.filter(pk=run.pk).values_list("error", flat=True).first() or ""
+    resumed = f"; it resumed later and {note or f'ended ({status}) all the same'}"
+    JobRun.objects.filter(pk=run.pk).update(error=lost + resumed)
+    logger.error(
+        "job %s run %s ended (%s) after it was declared lost: it stalled past its lock; "
+        "the run stays failed",
+        run.name,
+        run.pk,
+        status,
+    )
 
 
 RECOVER_JOB = "core.jobs_recover"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Conflict
-from core.jobs import tracked_job
+from core.jobs import JobRecorder, tracked_job
 from core.models import AuditEvent
 from core.registry import setting_get
 
@@ -150,7 +150,17 @@ def _update(rows: list[dict[str, Any]]) -> None:
 
 
 @transaction.atomic
-def _apply(run: SyncRun, fetched: _Fetched, *, page_size: int, country_code: str | None) -> None:
+def _apply(
+    run: SyncRun,
+    fetched: _Fetched,
+    *,
+    page_size: int,
+    country_code: str | None,
+    job: JobRecorder,
+) -> None:
+    # A run declared lost while it fetched (its process stalled past its lock) must not apply
+    # a list older than the one the run that took over applied (core.jobs, fencing).
+    job.fence()
     now = timezone.now()
     ids = list(fetched.items)
     added = updated = 0
@@ -249,7 +259,7 @@ def proxies_sync(
             run.total_available_external = fetched.total
             run.invalid = fetched.invalid
             run.pages = fetched.pages
-            _apply(run, fetched, page_size=page_size, country_code=country_code)
+            _apply(run, fetched, page_size=page_size, country_code=country_code, job=job)
         except ProviderError as exc:
             _finish(run, started, error=exc.message)
             logger.error(

@@ -59,3 +59,47 @@ def test_a_sync_killed_mid_fetch_is_failed_and_redone_by_the_next_worker(provide
     assert Product.objects.values("proxy_id").distinct().count() == 30
     assert not SyncRun.objects.filter(status="running").exists()
     assert not JobRun.objects.filter(status="running").exists()
+
+
+def test_a_sync_paused_past_its_lock_does_not_apply_its_stale_snapshot(provider):
+    """A worker paused (SIGSTOP: a stalled VM, a frozen Redis) longer than JOB_LOCK_TTL loses
+    its lock; the next sync declares its run lost, takes over and applies the provider's current
+    list. When the paused worker resumes it must not apply the list it fetched before: that put
+    proxies which had gone offline meanwhile (back) on sale."""
+    import signal
+
+    from proxyshop.models import ProductState
+    from proxyshop.services import proxies_sync
+
+    provider.add_proxies(30)
+    configure(sync_page_size=10, timeout="60")
+    provider.fail("list", delay=6, page=2, apply=True)  # the last page, answered 6 s late
+    sync_inventory_task.delay()
+    first = worker_process(JOB_LOCK_TTL="2")
+    try:
+        wait_until(lambda: len(provider.calls("list")) >= 3, timeout=60)
+        first.send_signal(signal.SIGSTOP)  # it holds all 30 as online, not applied yet
+        lost_run = JobRun.objects.get(name=SYNC_JOB, status="running")
+        for proxy_id in sorted(provider.items)[:10]:
+            provider.set_online(proxy_id, False)
+        wait_until(lambda: not job_is_locked(SYNC_JOB), timeout=10)
+        proxies_sync(trigger="manual")  # the next run: declares the paused one lost
+        assert Product.objects.filter(state=ProductState.AVAILABLE).count() == 20
+        lost_run.refresh_from_db()
+        assert lost_run.status == "failed" and "worker lost" in lost_run.error
+        first.send_signal(signal.SIGCONT)
+        wait_until(
+            lambda: JobRun.objects.filter(
+                pk=lost_run.pk, error__contains="did not apply"
+            ).exists()
+            or JobRun.objects.filter(pk=lost_run.pk, status="success").exists(),
+            timeout=30,
+        )
+    finally:
+        if first.poll() is None:
+            first.send_signal(signal.SIGCONT)
+        stop(first)
+    assert Product.objects.filter(state=ProductState.AVAILABLE).count() == 20
+    lost_run.refresh_from_db()
+    assert lost_run.status == "failed", lost_run.error
+    assert not SyncRun.objects.filter(status="success").exclude(trigger="manual").exists()
