@@ -6,10 +6,6 @@ the subscribed gRPC streams whose filter matches, through a bounded queue per st
 open streams cost one Redis read, not N. A stream whose queue is full (a slow client) is
 dropped — it ends with RESOURCE_EXHAUSTED and its client reconnects — and never delays the
 others; a cancelled or vanished client's subscription is removed by its call's callback.
-
-Each open stream holds one of the server's threads, so at most `max_streams` are open per
-process (the rest of the pool stays for unary calls); one more is refused with
-RESOURCE_EXHAUSTED before it starts.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ import redis
 from django.conf import settings
 
 from accounts.warming.events import Event, db_source, event_matches, redis_source
-from core.errors import ResourceExhausted
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +69,8 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self, *, redis_url: str | None = None, max_streams: int = 1000) -> None:
+    def __init__(self, *, redis_url: str | None = None) -> None:
         url = settings.REDIS_URL if redis_url is None else redis_url
-        self.max_streams = max_streams
         # socket timeout above the XREAD block time
         self.redis = redis.Redis.from_url(url, socket_timeout=5) if url else None
         self._subs: set[Subscription] = set()
@@ -91,10 +85,6 @@ class EventHub:
     def subscribe(self, *, task_id: int | None, types: Iterable[str]) -> Subscription:
         sub = Subscription(task_id, types)
         with self._lock:
-            if len(self._subs) >= self.max_streams:
-                raise ResourceExhausted(
-                    "Too many event streams are open on this server; retry later."
-                )
             if self._stop.is_set():
                 sub.end()
             self._subs.add(sub)

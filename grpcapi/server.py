@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from .health import HealthPoller
 from .interceptors import PlatformInterceptor
+from .limits import LongCalls, long_call_limit
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Platform:
     ports: dict[str, int]
     health: HealthPoller
     hub: Any
+    long_calls: LongCalls
     executor: futures.ThreadPoolExecutor
     stopped: threading.Event = field(default_factory=threading.Event)
 
@@ -146,8 +148,13 @@ def build(
     workers = max_workers or settings.GRPC_MAX_WORKERS
     executor = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc")
     interceptor = PlatformInterceptor(method_powers(items))
-    # streams never take the threads unary calls need (an eighth of the pool, at least 8)
-    hub = EventHub(redis_url=redis_url, max_streams=max(1, workers - max(8, workers // 8)))
+    hub = EventHub(redis_url=redis_url)
+    # streams and code waits never take the threads unary calls need
+    long_calls = LongCalls(long_call_limit(workers))
+    shared: dict[str, dict[str, Any]] = {
+        "conveer.WarmingService": {"hub": hub, "long_calls": long_calls},
+        "conveer.SMSService": {"long_calls": long_calls},
+    }
     health = HealthPoller(
         services=[s.name for s in items], redis_url=redis_url, interval=health_interval
     )
@@ -156,10 +163,7 @@ def build(
     def server_for(chosen: list[Service]) -> grpc.Server:
         server = grpc.server(executor, interceptors=[interceptor], options=options)
         for item in chosen:
-            if item.name == "conveer.WarmingService":
-                item.add(item.servicer(hub=hub), server)
-            else:
-                item.add(item.servicer(), server)
+            item.add(item.servicer(**shared.get(item.name, {})), server)
         from grpc_health.v1 import health_pb2_grpc
 
         health_pb2_grpc.add_HealthServicer_to_server(health.servicer, server)
@@ -191,4 +195,11 @@ def build(
             servers.append(extra)
     health.start()
     hub.start()
-    return Platform(servers=servers, ports=ports, health=health, hub=hub, executor=executor)
+    return Platform(
+        servers=servers,
+        ports=ports,
+        health=health,
+        hub=hub,
+        long_calls=long_calls,
+        executor=executor,
+    )

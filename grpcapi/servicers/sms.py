@@ -14,6 +14,7 @@ from core.errors import InvalidArgument
 from grpcapi.convert import enum_number, parse_uuid, ts
 from grpcapi.gen.conveer import sms_pb2 as pb
 from grpcapi.gen.conveer import sms_pb2_grpc
+from grpcapi.limits import LongCalls
 
 STATUS = "SMS_STATUS_"
 DEFAULT_CODE_TIMEOUT = 120
@@ -42,6 +43,9 @@ def activation_message(activation: SmsActivation) -> pb.SMSActivation:
 
 
 class SmsServicer(sms_pb2_grpc.SMSServiceServicer):
+    def __init__(self, *, long_calls: LongCalls) -> None:
+        self.long_calls = long_calls
+
     def GetNumber(self, request, context):  # noqa: N802 - the contract's names
         if request.service not in Platform.values:
             raise InvalidArgument(
@@ -66,7 +70,8 @@ class SmsServicer(sms_pb2_grpc.SMSServiceServicer):
         if remaining is not None:
             # never wait past the client's own deadline
             timeout = max(0, min(timeout, int(remaining) - 1))
-        answer = sms_code_wait(activation_id=activation_id, timeout_seconds=timeout)
+        with self.long_calls.slot():
+            answer = sms_code_wait(activation_id=activation_id, timeout_seconds=timeout)
         return pb.GetCodeResponse(
             code=answer["code"], success=answer["success"], error=answer["error"]
         )

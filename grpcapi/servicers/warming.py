@@ -13,6 +13,7 @@ from grpcapi.convert import enum_number, parse_id, require_id, ts
 from grpcapi.events import CLOSED, OVERFLOW, EventHub
 from grpcapi.gen.conveer import warming_pb2 as pb
 from grpcapi.gen.conveer import warming_pb2_grpc
+from grpcapi.limits import LongCalls
 
 STATUS = "WARMING_STATUS_"
 
@@ -71,8 +72,9 @@ class WarmingServicer(warming_pb2_grpc.WarmingServiceServicer):
     # Seconds a quiet stream waits before it looks whether its client is still there.
     IDLE_CHECK = 1.0
 
-    def __init__(self, *, hub: EventHub) -> None:
+    def __init__(self, *, hub: EventHub, long_calls: LongCalls) -> None:
         self.hub = hub
+        self.long_calls = long_calls
 
     def StartWarming(self, request, context):  # noqa: N802 - the contract's names
         account_id = require_id(request.account_id, field="account_id")
@@ -124,23 +126,24 @@ class WarmingServicer(warming_pb2_grpc.WarmingServiceServicer):
                 f"{', '.join(EVENT_TYPES)}.",
                 field="event_types",
             )
-        # A stream may stay open for hours: it reads the hub's queue, never the database.
-        connections_release()
-        sub = self.hub.subscribe(task_id=task_id, types=types)
-        context.add_callback(sub.end)  # the client cancelled or went away
-        try:
-            while True:
-                item = sub.get(self.IDLE_CHECK)
-                if item is None:
-                    if not context.is_active():
+        with self.long_calls.slot():
+            # A stream may stay open for hours: it reads the hub's queue, never the database.
+            connections_release()
+            sub = self.hub.subscribe(task_id=task_id, types=types)
+            context.add_callback(sub.end)  # the client cancelled or went away
+            try:
+                while True:
+                    item = sub.get(self.IDLE_CHECK)
+                    if item is None:
+                        if not context.is_active():
+                            return
+                        continue
+                    if item is CLOSED:
                         return
-                    continue
-                if item is CLOSED:
-                    return
-                if item is OVERFLOW:
-                    raise ResourceExhausted(
-                        "The stream fell too far behind and was dropped; reconnect."
-                    )
-                yield event_message(item)
-        finally:
-            self.hub.unsubscribe(sub)
+                    if item is OVERFLOW:
+                        raise ResourceExhausted(
+                            "The stream fell too far behind and was dropped; reconnect."
+                        )
+                    yield event_message(item)
+            finally:
+                self.hub.unsubscribe(sub)

@@ -13,8 +13,8 @@ from accounts.warming.engine import warming_tick
 from accounts.warming.events import events_publish_many
 from accounts.warming.services import warming_action_run, warming_start
 from grpcapi import events as hub_module
+from grpcapi.gen.conveer import sms_pb2, warming_pb2_grpc
 from grpcapi.gen.conveer import warming_pb2 as pb
-from grpcapi.gen.conveer import warming_pb2_grpc
 from tests.accounts.warming.factories import AccountFactory
 from tests.accounts.warming.helpers import fast_scenario, make_due
 from tests.grpcapi.conftest import code_of
@@ -214,11 +214,11 @@ def test_a_slow_stream_is_dropped_and_blocks_nobody(
     slow_channel.close()
 
 
-def test_streams_beyond_the_process_cap_are_refused(
+def test_long_calls_beyond_the_process_cap_are_refused(
     stubs, bearer, operator_user, grpc_platform, monkeypatch
 ):
     hub = grpc_platform.hub
-    monkeypatch.setattr(hub, "max_streams", 1)
+    monkeypatch.setattr(grpc_platform.long_calls, "limit", 1)
     wait_for(lambda: hub.subscribers() == 0)
     meta = bearer(operator_user)
     first = Reader(stubs.warming.StreamEvents(pb.StreamEventsRequest(), metadata=meta))
@@ -228,6 +228,12 @@ def test_streams_beyond_the_process_cap_are_refused(
     assert code_of(lambda: list(stubs.warming.StreamEvents(second, metadata=meta))) == (
         C.RESOURCE_EXHAUSTED
     )
+    wait = sms_pb2.GetCodeRequest(
+        activation_id="00000000-0000-0000-0000-000000000000", timeout_seconds=5
+    )
+    assert code_of(lambda: stubs.sms.GetCode(wait, metadata=meta)) == C.RESOURCE_EXHAUSTED
+    # unary calls still run
+    assert stubs.warming.GetStatistics(pb.GetStatisticsRequest(), metadata=meta).total_tasks == 0
     first.call.cancel()
     first.join(5)
-    wait_for(lambda: hub.subscribers() == 0)
+    wait_for(lambda: hub.subscribers() == 0 and grpc_platform.long_calls.running == 0)
