@@ -30,7 +30,7 @@ import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import grpc
@@ -95,6 +95,19 @@ def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
     return out
 
 
+def _fresh_actor(ip: str, call: Call) -> dict[str, Any]:
+    """Every field of the call's actor (none is inherited from an earlier call of the thread);
+    user, token and accessor follow once the token is checked."""
+    return {
+        "user": None,
+        "token": None,
+        "accessor": "",
+        "ip": ip,
+        "request_id": call.request_id,
+        "channel": "grpc",
+    }
+
+
 class Call:
     """What the interceptor settled for one call, while its handler runs."""
 
@@ -138,12 +151,17 @@ class PlatformInterceptor(grpc.ServerInterceptor):
             def stream(request, context):
                 responses = self._stream(inner_stream, request, context, method, metadata)
                 run = thread_context().run
-                while True:
-                    try:
-                        item = run(next, responses)
-                    except StopIteration:
-                        return
-                    yield item
+                try:
+                    while True:
+                        try:
+                            item = run(next, responses)
+                        except StopIteration:
+                            return
+                        yield item
+                finally:
+                    # grpcio drops the iterator of a cancelled call without closing it: close
+                    # the handler here, in its context (actor reset, connections, log line)
+                    run(responses.close)
 
             return grpc.unary_stream_rpc_method_handler(
                 stream,
@@ -159,7 +177,7 @@ class PlatformInterceptor(grpc.ServerInterceptor):
         ip = peer_ip(context.peer())
         close_old_connections()
         try:
-            with acting(ip=ip, request_id=call.request_id, channel="grpc"):
+            with acting(**_fresh_actor(ip, call)):
                 try:
                     self._authorize(call, ip)
                     return inner(request, context)
@@ -172,12 +190,12 @@ class PlatformInterceptor(grpc.ServerInterceptor):
 
     def _stream(
         self, inner: Callable, request: Any, context, method: str, metadata
-    ) -> Iterator[Any]:
+    ) -> Generator[Any, None, None]:
         call = Call(method, metadata, self.powers.get(method, REFUSE))
         ip = peer_ip(context.peer())
         close_old_connections()
         try:
-            with acting(ip=ip, request_id=call.request_id, channel="grpc"):
+            with acting(**_fresh_actor(ip, call)):
                 try:
                     self._authorize(call, ip)
                     yield from inner(request, context)
