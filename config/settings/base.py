@@ -381,7 +381,7 @@ GRPC_SERVICE_ADDRS = {
 # TLS when both are set (PEM files); plaintext otherwise.
 GRPC_TLS_CERT = env_str("GRPC_TLS_CERT", "")
 GRPC_TLS_KEY = env_str("GRPC_TLS_KEY", "")
-# Threads per process serving calls; an open StreamEvents stream or Health Watch holds one.
+# Threads per process serving calls; an open StreamEvents stream or a waiting GetCode holds one.
 GRPC_MAX_WORKERS = env_int("GRPC_MAX_WORKERS", 256)
 # Seconds in-flight calls get to finish after SIGTERM.
 GRPC_GRACE_SECONDS = env_int("GRPC_GRACE_SECONDS", 10)
