@@ -86,6 +86,12 @@ def method_powers(items: list[Service]) -> dict[str, str | None]:
     return {f"/{s.name}/{method}": power for s in items for method, power in s.powers.items()}
 
 
+def same_port(address: str, other: str) -> bool:
+    """Whether two listen addresses (`host:port`) name the same fixed port."""
+    port = address.rsplit(":", 1)[-1]
+    return port != "0" and port == other.rsplit(":", 1)[-1]
+
+
 def server_credentials() -> grpc.ServerCredentials | None:
     if not (settings.GRPC_TLS_CERT and settings.GRPC_TLS_KEY):
         return None
@@ -189,10 +195,14 @@ def build(
     servers.append(main)
     for item in items:
         address = service_addrs.get(item.name, "")
-        if address and address != addr:
-            extra = server_for([item])
-            bind(extra, address, item.name)
-            servers.append(extra)
+        if not address or same_port(address, addr):
+            # GRPC_ADDR's port serves every service already; a second server on it (another
+            # host part, SO_REUSEPORT) would take some of its connections and answer
+            # UNIMPLEMENTED for the other services
+            continue
+        extra = server_for([item])
+        bind(extra, address, item.name)
+        servers.append(extra)
     health.start()
     hub.start()
     return Platform(

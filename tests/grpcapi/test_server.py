@@ -211,3 +211,22 @@ def test_tls_per_service_address_and_reflection(tmp_path):
         plain.close()
     finally:
         platform.stop(grace=1)
+
+
+@pytest.mark.django_db
+def test_a_service_address_on_the_main_port_adds_no_second_server():
+    from tests.processes import free_port
+
+    port = free_port()
+    platform = build(
+        addr=f"127.0.0.1:{port}",
+        service_addrs={"conveer.AccountService": f"0.0.0.0:{port}", "conveer.SMSService": ""},
+        health_interval=3600,
+        max_workers=4,
+    )
+    try:
+        # the main server already serves AccountService there; a second one sharing the port
+        # would answer UNIMPLEMENTED for the other services on some connections
+        assert len(platform.servers) == 1 and set(platform.ports) == {f"127.0.0.1:{port}"}
+    finally:
+        platform.stop(grace=0)
