@@ -27,16 +27,18 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core import crypto
 from core.audit import audit_record
 from core.errors import InvalidArgument
 from core.models import AuditEvent
 
 from ..models import Policy, Secret, SecretVersion
-from .bundle_checks import bundle_fields_check, bundle_refuse_or_repair
+from .bundle_checks import bundle_fields_check, bundle_refuse_or_repair, names_listed
 
 FORMAT = "platform-secrets-bundle"
 # 2: secret ids, authorship (usernames) and timestamps to the microsecond. 1 is still read.
@@ -125,12 +127,16 @@ def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_e
     snapshot (consistent while writes go on). Audited."""
     salt = os.urandom(16)
     fernet = Fernet(_key(passphrase, salt, SCRYPT))  # a short passphrase fails before reading
-    with _snapshot():
-        secrets = _secret_items(prefix)
-        policies = [
-            {"name": p.name, "description": p.description, "rules": p.rules, "roles": p.roles}
-            for p in Policy.objects.all()
-        ]
+    try:
+        with _snapshot():
+            secrets = _secret_items(prefix)
+            policies = [
+                {"name": p.name, "description": p.description, "rules": p.rules, "roles": p.roles}
+                for p in Policy.objects.all()
+            ]
+    except crypto.DecryptionError:
+        _refuse_unreadable(prefix, actor)
+        raise
     payload = json.dumps(
         {"exported_at": timezone.now(), "secrets": secrets, "policies": policies},
         cls=_ExactJSONEncoder,
@@ -151,6 +157,37 @@ def secrets_export(*, passphrase: str, prefix: str = "", actor: Any = "secrets_e
             "ciphertext": token.decode(),
         }
     ).encode()
+
+
+def _refuse_unreadable(prefix: str, actor: Any) -> None:
+    """A value no key of ENCRYPTION_KEYS opens: refuse the export naming every such secret
+    version (a backup without them would silently lose them), audited."""
+    raw = Cast("value", output_field=TextField())  # the stored ciphertext, not decrypted
+    rows = (
+        SecretVersion.objects.filter(secret__path__startswith=prefix, value__isnull=False)
+        .annotate(raw=raw)
+        .order_by("secret__path", "version")
+        .values_list("secret__path", "version", "raw")
+    )
+    lost = [
+        f"{path} v{version}" for path, version, text in rows if crypto.key_position(text) is None
+    ]
+    if not lost:
+        return
+    reason = (
+        f"{len(lost)} secret version(s) cannot be decrypted with ENCRYPTION_KEYS (written with a "
+        f"key no longer in the keyring): {names_listed(lost)}. Nothing was exported. Put the "
+        "missing key back in ENCRYPTION_KEYS (after the current ones), or destroy those versions."
+    )
+    audit_record(
+        action="secrets.export",
+        target_type="secret",
+        target=prefix,
+        actor=actor,
+        outcome=AuditEvent.Outcome.ERROR,
+        data={"reason": reason[:300], "unreadable": len(lost)},
+    )
+    raise InvalidArgument(reason, field="ENCRYPTION_KEYS")
 
 
 # What a hand-made bundle may leave out (timestamps: the moment of the import).

@@ -42,7 +42,8 @@ class BundleCheck:
     unrepairable: list[str] = field(default_factory=list)
 
 
-def _names(paths: list[str]) -> str:
+def names_listed(paths: list[str]) -> str:
+    """At most NAMED_AT_MOST of `paths`, and how many more."""
     shown = ", ".join(paths[:NAMED_AT_MOST])
     more = len(paths) - NAMED_AT_MOST
     return shown + (f" and {more} more" if more > 0 else "")
@@ -197,7 +198,7 @@ def bundle_refuse_or_repair(items: list[dict[str, Any]], *, repair: bool) -> lis
         raise InvalidArgument(
             f"{len(check.unrepairable)} secret(s) of the bundle have duplicate or invalid "
             "version numbers, or repeat another's path or id, and cannot be imported: "
-            f"{_names(check.unrepairable)}.",
+            f"{names_listed(check.unrepairable)}.",
             field="bundle",
         )
     if not check.broken:
@@ -206,8 +207,8 @@ def bundle_refuse_or_repair(items: list[dict[str, Any]], *, repair: bool) -> lis
         raise InvalidArgument(
             f"{len(check.broken)} secret(s) of the bundle have versions outside "
             f"oldest_version..current_version (an export taken without a consistent "
-            f"snapshot): {_names(check.broken)}. Nothing was imported; import with --repair to "
-            "make each secret's newest kept version its current one.",
+            f"snapshot): {names_listed(check.broken)}. Nothing was imported; import with "
+            "--repair to make each secret's newest kept version its current one.",
             field="bundle",
         )
     broken = set(check.broken)
@@ -224,6 +225,7 @@ def bundle_refuse_or_repair(items: list[dict[str, Any]], *, repair: bool) -> lis
 
 
 def repaired_message(paths: list[str]) -> str:
-    return f"repaired {len(paths)} secret(s) whose versions ran past current_version: " + _names(
-        paths
+    return (
+        f"repaired {len(paths)} secret(s) whose versions ran past current_version: "
+        + names_listed(paths)
     )

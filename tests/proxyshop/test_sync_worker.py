@@ -89,10 +89,10 @@ def test_a_sync_paused_past_its_lock_does_not_apply_its_stale_snapshot(provider)
         assert lost_run.status == "failed" and "worker lost" in lost_run.error
         first.send_signal(signal.SIGCONT)
         wait_until(
-            lambda: JobRun.objects.filter(
-                pk=lost_run.pk, error__contains="did not apply"
-            ).exists()
-            or JobRun.objects.filter(pk=lost_run.pk, status="success").exists(),
+            lambda: (
+                JobRun.objects.filter(pk=lost_run.pk, error__contains="did not apply").exists()
+                or JobRun.objects.filter(pk=lost_run.pk, status="success").exists()
+            ),
             timeout=30,
         )
     finally:

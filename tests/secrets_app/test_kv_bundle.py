@@ -257,3 +257,26 @@ def test_a_hand_made_bundle_may_leave_out_optional_fields(admin_user, tmp_path, 
     path.write_bytes(bundle_seal(broken, "passphrase-123"))
     with pytest.raises(CommandError, match="not a secrets bundle"):
         call_command("secrets_import", str(path), "--passphrase-env", "P")
+
+
+def test_an_export_names_the_values_no_key_opens(admin_user, tmp_path, monkeypatch, settings):
+    """A value written with a key since dropped from ENCRYPTION_KEYS made the export a
+    traceback that named no secret; it is refused naming each such secret and version."""
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [old]
+    kv.secret_write(path="keys/lost", value="under-old", user=admin_user, context=None)
+    settings.ENCRYPTION_KEYS = [new, old]
+    kv.secret_write(path="keys/lost", value="under-new", user=admin_user, context=None)
+    kv.secret_write(path="keys/fine", value="v", user=admin_user, context=None)
+    settings.ENCRYPTION_KEYS = [new]  # old dropped before the rotation
+    monkeypatch.setenv("P", "passphrase-123")
+    with pytest.raises(CommandError) as refused:
+        call_command("secrets_export", str(tmp_path / "b"), "--passphrase-env", "P")
+    message = str(refused.value)
+    assert "keys/lost v1" in message and "keys/fine" not in message
+    assert "under-old" not in message and "ENCRYPTION_KEYS" in message
+    assert not (tmp_path / "b").exists()
+    event = AuditEvent.objects.filter(action="secrets.export").latest("id")
+    assert event.outcome == AuditEvent.Outcome.ERROR
