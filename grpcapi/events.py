@@ -14,7 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -36,12 +36,13 @@ class Subscription:
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self.ended = False
 
-    def offer(self, event: Event) -> bool:
-        """Queue a matching event; False when the subscriber is too slow (it is ended)."""
+    def offer(self, event: Event, item: Any = None) -> bool:
+        """Queue `item` (the event itself by default) if the event matches; False when the
+        subscriber is too slow (it is ended)."""
         if self.ended or not event_matches(event, self.task_id, self.types):
             return True
         try:
-            self.queue.put_nowait(event)
+            self.queue.put_nowait(event if item is None else item)
             return True
         except queue.Full:
             self.end(OVERFLOW)
@@ -69,8 +70,13 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self, *, redis_url: str | None = None) -> None:
+    def __init__(
+        self, *, redis_url: str | None = None, prepare: Callable[[Event], Any] | None = None
+    ) -> None:
+        """`prepare(event)` makes what the streams receive, once per event for all of them
+        (the gRPC message), instead of once per stream."""
         url = settings.REDIS_URL if redis_url is None else redis_url
+        self.prepare = prepare
         # socket timeout above the XREAD block time
         self.redis = redis.Redis.from_url(url, socket_timeout=5) if url else None
         self._subs: set[Subscription] = set()
@@ -129,7 +135,8 @@ class EventHub:
             with self._lock:
                 subs = list(self._subs)
             for event in events:
+                item = self.prepare(event) if self.prepare and subs else None
                 for sub in subs:
-                    if not sub.offer(event):
+                    if not sub.offer(event, item):
                         with self._lock:
                             self._subs.discard(sub)

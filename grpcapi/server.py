@@ -154,7 +154,9 @@ def build(
     workers = max_workers or settings.GRPC_MAX_WORKERS
     executor = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc")
     interceptor = PlatformInterceptor(method_powers(items))
-    hub = EventHub(redis_url=redis_url)
+    from .servicers.warming import event_message
+
+    hub = EventHub(redis_url=redis_url, prepare=event_message)
     # streams and code waits never take the threads unary calls need
     long_calls = LongCalls(long_call_limit(workers))
     shared: dict[str, dict[str, Any]] = {

@@ -144,6 +144,7 @@ class WarmingServicer(warming_pb2_grpc.WarmingServiceServicer):
                         raise ResourceExhausted(
                             "The stream fell too far behind and was dropped; reconnect."
                         )
-                    yield event_message(item)
+                    # the hub made the message once for every stream
+                    yield item if isinstance(item, pb.WarmingEvent) else event_message(item)
             finally:
                 self.hub.unsubscribe(sub)
