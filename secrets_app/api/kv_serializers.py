@@ -139,7 +139,7 @@ class SecretMetadataSerializer(serializers.Serializer):
 
 
 class SecretMetadataUpdateSerializer(serializers.Serializer):
-    max_versions = serializers.IntegerField(required=False, min_value=0)
+    max_versions = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
     cas_required = serializers.BooleanField(required=False)
     delete_version_after = DurationField(required=False)
     custom_metadata = StringMapField(required=False)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.api.fields import documented
+from core.durations import DURATION_SCHEMA
 from core.ints import INT64_MAX
+
+# The largest max_versions a secret or the mount takes (a 32-bit column).
+MAX_VERSIONS = 2**31 - 1
 
 
 class VaultErrorSerializer(serializers.Serializer):
@@ -44,8 +49,11 @@ class VaultTokenCreateSerializer(serializers.Serializer):
     meta = serializers.DictField(child=serializers.CharField(), required=False)
     no_default_policy = serializers.BooleanField(required=False)
     renewable = serializers.BooleanField(required=False)
-    ttl = serializers.CharField(required=False, help_text="seconds or a duration like 1h30m")
-    explicit_max_ttl = serializers.CharField(required=False)
+    ttl = documented(
+        serializers.CharField(required=False, help_text="seconds or a duration like 1h30m"),
+        DURATION_SCHEMA,
+    )
+    explicit_max_ttl = documented(serializers.CharField(required=False), DURATION_SCHEMA)
     display_name = serializers.CharField(required=False)
     num_uses = serializers.IntegerField(required=False, min_value=0)
     bound_cidrs = serializers.ListField(
@@ -54,7 +62,9 @@ class VaultTokenCreateSerializer(serializers.Serializer):
 
 
 class VaultRenewSelfSerializer(serializers.Serializer):
-    increment = serializers.CharField(required=False, help_text="seconds or a duration")
+    increment = documented(
+        serializers.CharField(required=False, help_text="seconds or a duration"), DURATION_SCHEMA
+    )
 
 
 class VaultKVOptionsSerializer(serializers.Serializer):
@@ -68,9 +78,9 @@ class VaultKVWriteSerializer(serializers.Serializer):
 
 
 class VaultKVMetadataSerializer(serializers.Serializer):
-    max_versions = serializers.IntegerField(required=False, min_value=0)
+    max_versions = serializers.IntegerField(required=False, min_value=0, max_value=MAX_VERSIONS)
     cas_required = serializers.BooleanField(required=False)
-    delete_version_after = serializers.CharField(required=False)
+    delete_version_after = documented(serializers.CharField(required=False), DURATION_SCHEMA)
     custom_metadata = serializers.DictField(child=serializers.CharField(), required=False)
 
 
@@ -81,9 +91,9 @@ class VaultKVVersionsSerializer(serializers.Serializer):
 
 
 class VaultKVConfigSerializer(serializers.Serializer):
-    max_versions = serializers.IntegerField(required=False, min_value=0)
+    max_versions = serializers.IntegerField(required=False, min_value=0, max_value=MAX_VERSIONS)
     cas_required = serializers.BooleanField(required=False)
-    delete_version_after = serializers.CharField(required=False)
+    delete_version_after = documented(serializers.CharField(required=False), DURATION_SCHEMA)
 
 
 class VaultAnyObjectSerializer(serializers.Serializer):
