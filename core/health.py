@@ -11,6 +11,9 @@ Liveness (the process answers at all, no dependency asked) is `core.middleware.l
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
 
@@ -25,14 +28,40 @@ from core.registry import setting_get
 _TIMEOUT = 1  # seconds, for a broker other than Redis
 
 
-def _database() -> dict[str, Any]:
+DATABASE_CHECK_SECONDS = 1.0
+# The database is asked in a probe thread (one per process) on a connection of its own, closed
+# after each probe, and waited for DATABASE_CHECK_SECONDS: a frozen PostgreSQL (a paused VM, a
+# stalled disk) accepts connections and never answers, and a SELECT 1 on the request's own
+# connection held the probe (and its web thread) indefinitely.
+_probe = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-database")
+_probe_lock = threading.Lock()
+_pending: Future[dict[str, Any]] | None = None
+
+
+def _select_one() -> dict[str, Any]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "not serving"
         return {"status": "fail", "detail": type(exc).__name__}
+    finally:
+        connection.close()
     return {"status": "ok", "detail": connection.vendor}
+
+
+def database_check() -> dict[str, Any]:
+    """SELECT 1 from the probe thread. While an earlier probe still waits for the database,
+    the answer is "fail" at once (one stuck probe, not one per health request)."""
+    global _pending
+    with _probe_lock:
+        if _pending is None or _pending.done():
+            _pending = _probe.submit(_select_one)
+        pending = _pending
+    try:
+        return pending.result(timeout=DATABASE_CHECK_SECONDS)
+    except FutureTimeout:
+        return {"status": "fail", "detail": f"no answer within {DATABASE_CHECK_SECONDS:g} s"}
 
 
 def _ping(client: Any) -> dict[str, Any]:
@@ -88,14 +117,18 @@ def _beat() -> dict[str, Any]:
     return {"status": "warn", "detail": f"{detail}; is exactly one celery beat running?"}
 
 
-CHECKS = {"database": _database, "redis": _redis, "broker": _broker, "beat": _beat}
+CHECKS = {"database": database_check, "redis": _redis, "broker": _broker, "beat": _beat}
 
 
 def health_report() -> dict[str, Any]:
     """{"status": "SERVING"|"NOT_SERVING", "down": [names of failed checks],
     "checks": {name: {"status", "detail"}}}."""
-    checks = {}
+    checks: dict[str, dict[str, Any]] = {}
     for name, check in CHECKS.items():
+        if name == "beat" and checks["database"]["status"] != "ok":
+            # its query would wait on the same unreachable database
+            checks[name] = {"status": "unknown", "detail": "the database cannot be read"}
+            continue
         try:
             checks[name] = check()
         except Exception as exc:  # a check that cannot run is a failed check

@@ -1,8 +1,9 @@
 """The standard `grpc.health.v1.Health` service, following PostgreSQL and Redis.
 
-A poller thread checks both every `GRPC_HEALTH_INTERVAL` seconds (a `SELECT 1` on a connection
-it closes again, a Redis PING with a short timeout) and sets every service name — `""` for the
-server and `conveer.AccountService`, … — to SERVING while both answer, NOT_SERVING otherwise.
+A poller thread checks both every `GRPC_HEALTH_INTERVAL` seconds (the readiness probe's database
+check: a `SELECT 1` on a connection it closes again, answered within a second; a Redis PING
+with a short timeout) and sets every service name — `""` for the server and
+`conveer.AccountService`, … — to SERVING while both answer, NOT_SERVING otherwise.
 Check answers the last state at once; Watch streams each change.
 """
 
@@ -14,8 +15,9 @@ from collections.abc import Iterable
 
 import redis
 from django.conf import settings
-from django.db import connections
 from grpc_health.v1 import health, health_pb2
+
+from core.health import database_check
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +26,9 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 def database_ok() -> bool:
-    connection = connections["default"]
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means not serving
-        return False
-    finally:
-        # The poller holds no connection between checks (and none across a restart).
-        connection.close()
+    # The readiness probe's check (core.health): a SELECT 1 on a connection closed again, given
+    # a second, so that a frozen PostgreSQL turns NOT_SERVING instead of stalling the poller.
+    return database_check()["status"] == "ok"
 
 
 class HealthPoller:
