@@ -22,10 +22,11 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from core.redis import GuardedRedis, connection_options, get_redis
+from core.redis import GuardedRedis, RedisRefusesWrites, connection_options, get_redis
 from core.registry import setting_get
 
 _TIMEOUT = 1  # seconds, for a broker other than Redis
+_PROBE_KEY = "platform:health:write-probe"
 
 
 DATABASE_CHECK_SECONDS = 1.0
@@ -67,8 +68,13 @@ def database_check() -> dict[str, Any]:
 def _ping(client: Any) -> dict[str, Any]:
     # The project's Redis clients time out within REDIS_SOCKET_TIMEOUT and fail at once while
     # this process has Redis marked down (core/redis.py): the report stays within a second.
+    # A write too: a Redis that answers PING but refuses writes (maxmemory, a failed snapshot,
+    # a replica) fails every login, lock and cache write.
     try:
         client.ping()
+        client.set(_PROBE_KEY, 1, ex=10)
+    except RedisRefusesWrites as exc:
+        return {"status": "fail", "detail": f"refuses writes: {exc}"}
     except Exception as exc:
         return {"status": "fail", "detail": f"unreachable: {type(exc).__name__}"}
     return {"status": "ok", "detail": ""}

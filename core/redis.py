@@ -35,12 +35,38 @@ from redis.retry import Retry
 
 logger = logging.getLogger("platform.redis")
 
-# What an unreachable or frozen Redis raises (RedisDown included: a ConnectionError).
+# What an unreachable or frozen Redis raises (RedisDown and RedisRefusesWrites included: both
+# are ConnectionErrors).
 OUTAGE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 class RedisDown(redis.ConnectionError):
     """Raised without touching the network while this process considers Redis down."""
+
+
+class RedisRefusesWrites(redis.ConnectionError):
+    """Redis answers but refuses writes: maxmemory reached under the noeviction policy (OOM),
+    a failed snapshot with stop-writes-on-bgsave-error (MISCONF), a replica after a failover
+    (READONLY). An outage for whatever needs to write (503, or the database fallback); reads
+    still work, so Redis is not marked down."""
+
+
+_REFUSAL_LOGGED: dict[str, float] = {}
+
+
+def _writes_refused(exc: redis.ResponseError) -> RedisRefusesWrites | None:
+    """The outage error for a refusal to write, None for any other error of a command."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError | redis.exceptions.ReadOnlyError):
+        kind = "OOM" if isinstance(exc, redis.exceptions.OutOfMemoryError) else "READONLY"
+    elif str(exc).startswith("MISCONF"):
+        kind = "MISCONF"
+    else:
+        return None
+    now = time.monotonic()
+    if now - _REFUSAL_LOGGED.get(kind, -3600.0) > 60:  # once a minute, not once per request
+        _REFUSAL_LOGGED[kind] = now
+        logger.warning("Redis refuses writes (%s): %s", kind, exc)
+    return RedisRefusesWrites(f"Redis refuses writes ({kind})")
 
 
 class _Outage:
@@ -148,6 +174,11 @@ def _guarded(outage: _Outage, call: Callable[..., Any], *args: Any, **kwargs: An
         if not isinstance(exc, RedisDown):
             outage.failed(exc)
         raise
+    except redis.ResponseError as exc:
+        refused = _writes_refused(exc)
+        if refused is None:
+            raise
+        raise refused from exc
     outage.succeeded()
     return result
 

@@ -165,3 +165,57 @@ def test_redis_stopped_and_frozen_under_gunicorn(tmp_path, user, admin_user, mak
     assert 1 <= log.count("token state served from the database") <= 4, log[-2000:]
     assert 1 <= log.count(f"Redis 127.0.0.1:{redis.port} unavailable (") <= 6
     assert "Service Unavailable" not in log  # the 503s are not logged as server errors
+
+
+def _redis_command(port: int, *args: str) -> bytes:
+    import socket
+
+    payload = f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(payload.encode())
+        return sock.recv(200)
+
+
+def test_redis_refusing_writes_is_an_outage_not_a_500(tmp_path, user, admin_user, make_token):
+    """Redis that answers but refuses writes (maxmemory reached under noeviction; likewise a
+    failed snapshot with stop-writes-on-bgsave-error, or a replica after a failover) made every
+    authenticated route a 500 while health said SERVING. Now: reads fall back as in an outage,
+    what needs a write is 503 with Retry-After, health names "redis", and all recovers."""
+    redis = RedisProcess(tmp_path).start()
+    token = make_token(user)
+    admin = make_token(admin_user)
+    env = {"REDIS_URL": redis.url, "REDIS_RETRY_SECONDS": "1", "REDIS_SOCKET_TIMEOUT": "0.5"}
+    try:
+        with gunicorn(tmp_path, workers=1, threads=4, env=env) as base:
+            http = httpx.Client(base_url=base, timeout=30)
+            assert http.get("/api/v1/health").status_code == 200
+            assert _redis_command(redis.port, "CONFIG", "SET", "maxmemory-policy", "noeviction")
+            assert _redis_command(redis.port, "CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+
+            health = http.get("/api/v1/health")
+            assert health.status_code == 503 and "redis" in health.json()["down"], health.text
+            assert "refuses writes" in health.json()["checks"]["redis"]["detail"]
+            # token state is not cached: read from its row, as while Redis is down
+            ping = http.get("/api/v1/sys/ping", headers=_bearer(token))
+            assert ping.status_code == 200, ping.text
+            listed = http.get("/api/v1/secrets", headers=_bearer(admin))
+            assert listed.status_code == 200, listed.text
+            vault = http.get("/v1/secret/data/app/x", headers={"X-Vault-Token": admin})
+            assert vault.status_code == 404, vault.text
+            written = http.post(
+                "/v1/secret/data/app/x", json={"data": {"a": "b"}}, headers={"X-Vault-Token": admin}
+            )
+            assert written.status_code == 200, written.text
+            # what needs a write in Redis is an outage: a revocation (its tombstone) is 503 with
+            # Retry-After and changes nothing, not a 500
+            refused = http.post(
+                "/api/v1/token/revoke", json={"revoke_token": token}, headers=_bearer(admin)
+            )
+            assert refused.status_code == 503 and refused.headers.get("Retry-After"), refused.text
+            assert http.get("/api/v1/sys/ping", headers=_bearer(token)).status_code == 200
+
+            assert _redis_command(redis.port, "CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
+            assert _wait_serving(http) < 10
+            assert http.get("/api/v1/sys/ping", headers=_bearer(token)).status_code == 200
+    finally:
+        redis.kill()
