@@ -213,6 +213,14 @@ def test_redis_refusing_writes_is_an_outage_not_a_500(tmp_path, user, admin_user
             )
             assert refused.status_code == 503 and refused.headers.get("Retry-After"), refused.text
             assert http.get("/api/v1/sys/ping", headers=_bearer(token)).status_code == 200
+            # queuing to the broker (the same Redis) is refused as in an outage: the submission
+            # is stored and answered 202, its task re-queued by the sweep
+            submitted, seconds = _timed(
+                lambda: http.post(
+                    "/get-views/vk", json={"links": ["vk.com/wall-1_2"]}, headers=_bearer(token)
+                )
+            )
+            assert submitted.status_code == 202 and seconds < 2, (submitted.text, seconds)
 
             assert _redis_command(redis.port, "CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
             assert _wait_serving(http) < 10
