@@ -26,7 +26,7 @@ from itertools import accumulate
 from typing import Any, TypeGuard
 
 from accounts.warming.models import ActionType
-from core.enums import proto_word
+from core.enums import proto_name, proto_word
 from core.errors import InvalidArgument
 
 MAX_DAYS = 365
@@ -35,6 +35,8 @@ ACTION_TYPES = set(ActionType.values)
 
 
 _TYPE_NAMES = sorted(ACTION_TYPES)
+# The keys a band's maps take: the platform's words and the gRPC contract's names.
+_TYPE_KEYS = _TYPE_NAMES + [proto_name("ACTION_TYPE_", name) for name in _TYPE_NAMES]
 # The shape scenario_validate checks, for the API schema. Beyond it (not expressible there): the
 # bands cover days 1..total_days exactly once, start < end, min <= max.
 DEFINITION_SCHEMA: dict[str, Any] = {
@@ -82,7 +84,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                         "description": "weights (> 0) by action type",
                         "properties": {
                             name: {"type": "number", "exclusiveMinimum": True, "minimum": 0}
-                            for name in _TYPE_NAMES
+                            for name in _TYPE_KEYS
                         },
                         "additionalProperties": False,
                     },
@@ -90,7 +92,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "description": "per-day caps (>= 0) by action type",
                         "properties": {
-                            name: {"type": "integer", "minimum": 0} for name in _TYPE_NAMES
+                            name: {"type": "integer", "minimum": 0} for name in _TYPE_KEYS
                         },
                         "additionalProperties": False,
                     },
