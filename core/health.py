@@ -40,14 +40,22 @@ _pending: Future[dict[str, Any]] | None = None
 
 
 def _select_one() -> dict[str, Any]:
+    read_only = False
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+            if connection.vendor == "postgresql":
+                # a standby after a failover (or default_transaction_read_only) answers reads
+                # and refuses every write
+                cursor.execute("SHOW transaction_read_only")
+                read_only = cursor.fetchone()[0] == "on"
     except Exception as exc:  # any driver error means "not serving"
         return {"status": "fail", "detail": type(exc).__name__}
     finally:
         connection.close()
+    if read_only:
+        return {"status": "fail", "detail": "read-only: it refuses writes"}
     return {"status": "ok", "detail": connection.vendor}
 
 

@@ -2,7 +2,8 @@
 never a 500, in the shape of the route that was called.
 
 - `outage_error(exc)` turns a connection-level failure of PostgreSQL (Django's
-  OperationalError / InterfaceError: refused, dropped, timed out) or of Redis (core/redis.py's
+  OperationalError / InterfaceError: refused, dropped, timed out; and a write refused by a
+  read-only PostgreSQL, SQLSTATE 25006) or of Redis (core/redis.py's
   OUTAGE_ERRORS) into the domain error `Unavailable`, which each API's exception handler
   renders in its own shape (`{"detail": ...}`, Vault's `{"errors": [...]}` under /v1/).
 - `OutageMiddleware.process_exception` does the same for views outside DRF (pages, admin),
@@ -20,6 +21,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db import InternalError as DjangoInternalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -48,6 +50,17 @@ def retry_after() -> int:
     return max(1, math.ceil(settings.OUTAGE_RETRY_AFTER))
 
 
+READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
+
+
+def _read_only(exc: BaseException) -> bool:
+    """A write refused by a PostgreSQL that only reads (a standby after a failover, or
+    default_transaction_read_only): an outage of the database for writes, not a bug."""
+    return isinstance(exc, DjangoInternalError) and (
+        getattr(exc.__cause__, "sqlstate", None) == READ_ONLY_SQLSTATE
+    )
+
+
 def outage_dependency(exc: BaseException | None) -> str | None:
     """ "database", "redis" or None: which dependency's outage `exc` (or its cause) is."""
     seen = 0
@@ -56,7 +69,7 @@ def outage_dependency(exc: BaseException | None) -> str | None:
             return exc.dependency
         if isinstance(exc, OUTAGE_ERRORS):
             return "redis"
-        if isinstance(exc, DATABASE_ERRORS):
+        if isinstance(exc, DATABASE_ERRORS) or _read_only(exc):
             return "database"
         exc = exc.__cause__ or exc.__context__
         seen += 1

@@ -139,3 +139,51 @@ def test_health_answers_within_a_second_while_postgresql_is_frozen(
         while http.get("/api/v1/health").status_code != 200:
             assert time.monotonic() - started < 15, "no recovery"
             time.sleep(0.2)
+
+
+def _sql(cluster: PostgresCluster, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(cluster.url("platform"), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def test_a_read_only_postgresql_is_an_outage_for_writes(tmp_path, cluster, admin_user, make_token):
+    """PostgreSQL that only reads (a standby after a failover, default_transaction_read_only)
+    answered every write with a 500 while readiness said SERVING: writes are 503 with
+    Retry-After in the route's shape, what needs no write goes on, readiness names the
+    database, and all recovers when it takes writes again."""
+    token = make_token(admin_user)
+    cluster.copy_database("platform")
+    env = {"DATABASE_URL": cluster.url("platform"), "DB_CONN_MAX_AGE": "60"}
+    with gunicorn(tmp_path, workers=1, threads=4, env=env) as base:
+        http = httpx.Client(base_url=base, timeout=15, headers={"X-Vault-Token": token})
+        assert http.post(VAULT_READ, json={"data": {"v": "1"}}).status_code == 200
+        _sql(cluster, "ALTER SYSTEM SET default_transaction_read_only = on")
+        _sql(cluster, "SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        try:
+            written = http.post(VAULT_READ, json={"data": {"v": "2"}})
+            assert written.status_code == 503, written.text
+            assert written.json()["errors"] and int(written.headers["Retry-After"]) > 0
+            # a secret read is audited, a write too: 503 as well, never served unaudited
+            assert http.get(VAULT_READ).status_code == 503
+            assert http.get("/api/v1/sys/ping").status_code == 200  # needs no write
+            health = http.get("/api/v1/health")
+            assert health.status_code == 503 and "database" in health.json()["down"]
+            assert "read-only" in health.json()["checks"]["database"]["detail"]
+        finally:
+            _writable(cluster)
+        time.sleep(0.5)
+        assert http.get("/api/v1/health").status_code == 200
+        assert http.post(VAULT_READ, json={"data": {"v": "3"}}).status_code == 200
+
+
+def _writable(cluster: PostgresCluster) -> None:
+    """Take writes again (ALTER SYSTEM itself cannot run in a read-only transaction)."""
+    import psycopg
+
+    with psycopg.connect(cluster.url("platform"), autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        conn.execute("ALTER SYSTEM RESET default_transaction_read_only")
+        conn.execute("SELECT pg_reload_conf()")
