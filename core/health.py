@@ -12,7 +12,7 @@ Liveness (the process answers at all, no dependency asked) is `core.middleware.l
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
@@ -30,11 +30,10 @@ _PROBE_KEY = "platform:health:write-probe"
 
 
 DATABASE_CHECK_SECONDS = 1.0
-# The database is asked in a probe thread (one per process) on a connection of its own, closed
-# after each probe, and waited for DATABASE_CHECK_SECONDS: a frozen PostgreSQL (a paused VM, a
-# stalled disk) accepts connections and never answers, and a SELECT 1 on the request's own
-# connection held the probe (and its web thread) indefinitely.
-_probe = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-database")
+# The database is asked in a probe thread (one at a time per process) on a connection of its
+# own, closed after each probe, and waited for DATABASE_CHECK_SECONDS: a frozen PostgreSQL (a
+# paused VM, a stalled disk) accepts connections and never answers, and a SELECT 1 on the
+# request's own connection held the probe (and its web thread) indefinitely.
 _probe_lock = threading.Lock()
 _pending: Future[dict[str, Any]] | None = None
 
@@ -59,13 +58,25 @@ def _select_one() -> dict[str, Any]:
     return {"status": "ok", "detail": connection.vendor}
 
 
+def _probe(result: Future[dict[str, Any]]) -> None:
+    try:
+        result.set_result(_select_one())
+    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+        result.set_exception(exc)
+
+
 def database_check() -> dict[str, Any]:
     """SELECT 1 from the probe thread. While an earlier probe still waits for the database,
     the answer is "fail" at once (one stuck probe, not one per health request)."""
     global _pending
     with _probe_lock:
         if _pending is None or _pending.done():
-            _pending = _probe.submit(_select_one)
+            # A daemon thread: one stuck on a frozen database must not hold up the process's
+            # exit (a graceful restart, the gRPC server's stop).
+            _pending = Future()
+            threading.Thread(
+                target=_probe, args=(_pending,), name="health-database", daemon=True
+            ).start()
         pending = _pending
     try:
         return pending.result(timeout=DATABASE_CHECK_SECONDS)
