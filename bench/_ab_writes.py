@@ -185,6 +185,9 @@ def main() -> None:
         print(f"load average at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     except OSError:
         pass
+    failed = sum(r[load]["errors"] for rs in results.values() for r in rs for load in r)
+    if failed:
+        print(f"WARNING: {failed} requests failed; the figures below do not measure the writes")
     base = variants[0][0]
     for load in ("writes", "vault_writes", "reads"):
         medians = {}
