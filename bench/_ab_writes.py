@@ -81,9 +81,9 @@ def flush_redis(redis_db: int) -> None:
 def setup(name: str, path: Path, env: dict) -> str:
     psql(f"DROP DATABASE IF EXISTS bench_ab_{name}")
     psql(f"CREATE DATABASE bench_ab_{name}")
-    done = subprocess.run(
-        [sys.executable, "-c", _SETUP], cwd=path, env=env, check=True, capture_output=True
-    )
+    done = subprocess.run([sys.executable, "-c", _SETUP], cwd=path, env=env, capture_output=True)
+    if done.returncode:
+        sys.exit(f"setting up {name} failed:\n{done.stderr.decode()[-3000:]}")
     return done.stdout.decode().strip().splitlines()[-1]
 
 

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.utils import CursorWrapper
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.utils import CursorWrapper, debug_transaction
 from django.db.models import Field
+from django.db.transaction import TransactionManagementError
 
 
 @contextmanager
@@ -51,25 +52,49 @@ def hot_cursor() -> Iterator[CursorWrapper]:
 
 
 @contextmanager
-def pipelined() -> Iterator[None]:
-    """Statements of the block whose answers the code does not read at once travel together
-    (psycopg's pipeline mode, PostgreSQL only, outside a caller's transaction). Around a
-    `transaction.atomic()` block whose last statement is read only after the block, that
-    statement and the COMMIT go to the server in one message: the locks it takes are released
-    by the server without waiting for a client round trip (so a busy client process does not
-    hold up everyone who waits for them). Reading an answer inside the block (fetchone) waits
-    for it as usual; errors surface where the answer is read or at the commit."""
+def pipelined_transaction() -> Iterator[None]:
+    """A transaction whose statements travel together where the code does not read their
+    answers at once (psycopg's pipeline mode; PostgreSQL outside a caller's transaction, else
+    a plain `transaction.atomic()`). The last statement, read only after the block, goes to the
+    server in one message with the COMMIT: the locks it takes are released by the server
+    without waiting for a client round trip (so a busy client process does not hold up everyone
+    who waits for them). BEGIN travels with the first statement. Inside, code nests as in an
+    atomic block (savepoints); errors surface where an answer is read or at the commit, and
+    roll everything back."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql" or db.in_atomic_block:
-        yield
+        with transaction.atomic():
+            yield
         return
-    # The request's connection health check (DB_CONN_HEALTH_CHECKS) first: Django runs it on
-    # the request's first query and does not read its answer, which in a pipeline would stay
-    # pending and leave the connection busy.
+    # Before the pipeline: the request's connection health check (Django reads no answer of
+    # its SELECT 1, which would stay pending) and the switch out of autocommit (in a pipeline,
+    # psycopg checks it with a round trip).
     db.close_if_health_check_failed()
     db.ensure_connection()
-    with db.wrap_database_errors, db.connection.pipeline():
-        yield
+    db.set_autocommit(False)
+    db.in_atomic_block = True
+    committed = False
+    try:
+        with db.wrap_database_errors, db.connection.pipeline():
+            try:
+                yield
+                if db.needs_rollback:
+                    raise TransactionManagementError("an inner atomic block failed")
+                with debug_transaction(db, "COMMIT"):
+                    db.connection.commit()
+                committed = True
+            except BaseException:
+                with debug_transaction(db, "ROLLBACK"):
+                    db.connection.rollback()
+                raise
+    finally:
+        db.in_atomic_block = False
+        db.needs_rollback = False
+        if committed:
+            db.run_commit_hooks_on_set_autocommit_on = True
+        else:
+            db.run_on_commit = []
+        db.set_autocommit(True)
 
 
 def orm_values(fields: tuple[Field[Any, Any], ...], values: Sequence[Any]) -> list[Any]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Field, Q
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ from core.audit import (
     audit_hmac,
     ensure_chain_head,
 )
-from core.db import hot_cursor, orm_values, pipelined
+from core.db import hot_cursor, orm_values, pipelined_transaction
 from core.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from core.models import AuditEvent
 
@@ -99,8 +99,8 @@ def secret_write(
     One transaction: lock the secret row (created if absent), decide in Python
     (`_plan_version`: cas, number, pruning, TTL, deletion time), then one statement writes the
     version, prunes, saves the secret and appends the audit event (PostgreSQL; `_store`). That
-    statement and the COMMIT travel together (core.db.pipelined), so the audit chain's head
-    lock is released by the server, without waiting for this process."""
+    statement and the COMMIT travel together (core.db.pipelined_transaction), so the audit
+    chain's head lock is released by the server, without waiting for this process."""
     path = normalize_path(path)
     encoded = validate_value(value)
     metadata = None if metadata is None else validate_metadata(metadata)
@@ -108,7 +108,7 @@ def secret_write(
     cas = parse_cas(cas)
     value_hmac = audit_hmac(encoded)
     try:
-        with pipelined(), transaction.atomic():
+        with pipelined_transaction():
             secret, is_new = _lock_for_write(path, user)
             capability = "create" if is_new else "update"
             if not allowed(user=user, context=context, path=path, capability=capability):
