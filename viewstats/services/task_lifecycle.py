@@ -151,7 +151,14 @@ def _insert(
     if not parsed:
         return {}
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        # Two submissions of the same links in different orders would each wait on the other's
+        # new unique-index entries (a deadlock): one user's submissions to one platform insert
+        # one after the other, each keeping its links' order.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"viewstats.submit:{user.pk}:{platform}"],
+            )
             cursor.execute(
                 _INSERT_SQL,
                 [
