@@ -9,7 +9,8 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .audit import audit_export, audit_record, audit_verify
+from .audit import audit_record
+from .audit_verify import audit_export, audit_verify
 from .errors import DomainError
 from .models import AuditChain, AuditEvent, JobRun, SystemSetting
 from .registry import definitions

@@ -18,7 +18,7 @@ call_command("migrate", verbosity=0)
 from secrets_app.models import User
 from core.registry import setting_get, setting_set
 from secrets_app.services import kv
-from core.audit import audit_verify
+from core.audit_verify import audit_verify
 from secrets_app.services.tokens import token_authenticate, token_issue
 
 user = User.objects.create_user(username="embedded", password="x" * 16, role="admin")

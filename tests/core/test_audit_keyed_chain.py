@@ -17,13 +17,12 @@ from django.test import override_settings
 from core.audit import (
     GENESIS,
     UNKEYED,
-    audit_checkpoint,
     audit_key_id,
     audit_record,
-    audit_verify,
     chain_event,
     event_hash,
 )
+from core.audit_verify import audit_checkpoint, audit_verify
 from core.models import AuditChainHead, AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from core.audit import GENESIS, audit_record, audit_verify, event_hash
+from core.audit import GENESIS, audit_record, event_hash
+from core.audit_verify import audit_verify
 from core.models import AuditEvent
 
 

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.audit import audit_verify, event_hash
+from core.audit import event_hash
+from core.audit_verify import audit_verify
 from core.errors import Conflict
 from core.models import AuditEvent
 from secrets_app.models import Secret, SecretVersion

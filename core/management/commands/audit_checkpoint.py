@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from core.audit import audit_checkpoint
+from core.audit_verify import audit_checkpoint
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from core.audit import audit_export
+from core.audit_verify import audit_export
 from core.models import AuditEvent
 
 

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.audit import audit_verify, checkpoint_parse
+from core.audit_verify import audit_verify, checkpoint_parse
 
 
 class Command(BaseCommand):
