@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.authority import actor_allows
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.filters import filter_queryset
-from core.jobs import job_is_locked
+from core.locks import job_is_locked
 from core.registry import setting_get, settings_get_many
 from secrets_app.models import User
 

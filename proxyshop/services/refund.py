@@ -28,7 +28,7 @@ from core.audit import audit_record
 from core.authority import actor_allows
 from core.durations import format_duration
 from core.errors import Conflict, DomainError, NotFound
-from core.jobs import job_lock
+from core.locks import job_lock
 from core.models import AuditEvent
 from core.registry import setting_get
 from secrets_app.models import User

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from core.jobs import job_is_locked, job_lock, jobs_recover, periodic_jobs, tracked_job
+from core.jobs import jobs_recover, periodic_jobs, tracked_job
+from core.locks import job_is_locked, job_lock
 from core.models import JobRun
 from core.redis import get_redis
 from proxyshop.models import SyncRun

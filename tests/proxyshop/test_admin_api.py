@@ -76,7 +76,7 @@ def test_stats(auth_client, admin_user, user, stocked, provider):
 
 
 def test_scheduler_status_shows_a_running_sync_and_the_next_run(auth_client, admin_user, provider):
-    from core.jobs import job_lock
+    from core.locks import job_lock
 
     provider.add_proxies(1)
     client = auth_client(admin_user)

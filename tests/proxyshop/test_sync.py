@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
 from core.errors import Conflict, Unavailable
-from core.jobs import job_lock
+from core.locks import job_lock
 from core.models import AuditEvent
 from proxyshop.models import Product, ProductState, SyncRun
 from proxyshop.selectors import SYNC_TASK_NAME

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core.jobs import job_is_locked
+from core.locks import job_is_locked
 from core.models import JobRun
 from proxyshop.models import Product, SyncRun
 from proxyshop.services.common import SYNC_JOB

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.celery import app
-from core.jobs import job_lock, tracked_job
+from core.jobs import tracked_job
+from core.locks import job_lock
 from core.models import JobRun
 
 pytestmark = pytest.mark.django_db

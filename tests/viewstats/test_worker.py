@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs import alive
+from core.locks import alive
 from core.models import JobRun
 from core.registry import settings_get_many
 from tests.celery_worker import kill, stop, wait_until, worker_process

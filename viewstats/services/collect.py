@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.jobs import heartbeat
+from core.locks import heartbeat
 from core.registry import settings_get_many
 
 from .. import telegram, vk
@@ -81,7 +81,7 @@ SELECT id FROM updated
 
 
 def claim_key(claim: uuid.UUID | str) -> str:
-    """The heartbeat key (core.jobs.heartbeat) that is alive while the claim's worker runs."""
+    """The heartbeat key (core.locks.heartbeat) that is alive while the claim's worker runs."""
     return f"viewstats.claim:{claim}"
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.durations import MAX_DURATION
 from core.errors import InvalidArgument
-from core.jobs import alive, lock_ttl
+from core.locks import alive, lock_ttl
 from core.registry import settings_get_many
 from viewstats.links import ParsedLink, links_parse
 from viewstats.models import Platform, Status, ViewTask

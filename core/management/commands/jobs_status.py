@@ -9,7 +9,8 @@ not scheduled.
 from django.core.management.base import BaseCommand
 from django_celery_beat.models import PeriodicTask
 
-from core.jobs import job_is_locked, periodic_jobs
+from core.jobs import periodic_jobs
+from core.locks import job_is_locked
 from core.models import JobRun
 
 

@@ -225,7 +225,7 @@ def test_account_banned_mid_warming_fails_the_task_before_its_next_action(collec
 
 def test_overlapping_ticks_never_run_together():
     from accounts.warming.tasks import warming_tick_task
-    from core.jobs import job_lock
+    from core.locks import job_lock
     from core.models import JobRun
 
     with job_lock("warming.tick", 55) as held:
